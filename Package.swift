@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Modules point down: Engine never imports a backend (JACK, liblo, Control).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Polyphon",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "polyphon", targets: ["polyphon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CJack", pkgConfig: "jack", providers: [.apt(["libjack-jackd2-dev"])]),
+        .systemLibrary(name: "CLiblo", pkgConfig: "liblo", providers: [.apt(["liblo-dev"])]),
+        .target(name: "CRealtime"),
+        .target(name: "Realtime", dependencies: ["CRealtime"], swiftSettings: strict),
+        .target(name: "DSP", dependencies: ["Realtime"], swiftSettings: strict),
+        .target(name: "Music", swiftSettings: strict),
+        .target(name: "Ensemble", dependencies: ["Music"], swiftSettings: strict),
+        .target(name: "Engine", dependencies: ["DSP", "Music", "Ensemble", "Realtime"], swiftSettings: strict),
+        .target(name: "Control", dependencies: ["Engine", "Music", "CLiblo", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .target(name: "JackBackend", dependencies: ["Engine", "CJack", "Realtime", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .executableTarget(
+            name: "polyphon",
+            dependencies: [
+                "Engine", "Control", "JackBackend", "Music",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
+        .testTarget(name: "MusicTests", dependencies: ["Music"], swiftSettings: strict),
+        .testTarget(name: "DSPTests", dependencies: ["DSP"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "CAllocCounter"], swiftSettings: strict),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "Engine"], swiftSettings: strict),
+    ]
+)

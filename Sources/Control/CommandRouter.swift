@@ -1,0 +1,255 @@
+import Engine
+import Music
+
+/// Why a message was refused; sent back to its sender as `/polyphon/error ADDRESS REASON`.
+public struct Rejection: Error, Sendable, Equatable {
+    public var address: String
+    public var reason: String
+
+    public init(_ address: String, _ reason: String) {
+        self.address = address
+        self.reason = reason
+    }
+
+    public var reply: OSCMessage { OSCMessage("/polyphon/error", [.string(address), .string(reason)]) }
+}
+
+/// Live figures the status reply carries but the parameter store doesn't hold.
+public struct LiveFigures: Sendable {
+    public var load: Double = 0
+    public var xruns = 0
+    public var voices = 0
+    public var uptime: Double = 0
+    public var audioRunning = false
+    public var conductor = ConductorSnapshot()
+
+    public init() {}
+}
+
+/// Turns OSC messages into changes of the parameter store, or into replies.
+///
+/// Every message is validated completely before anything changes, and the change is applied in
+/// one atomic update of the store: a bad message never leaves the state half-changed. Used by
+/// the live OSC server and, with the same rules, by cue files.
+public final class CommandRouter: Sendable {
+    public let store: ParameterStore
+    let agentNames: [String]
+    let figures: @Sendable () -> LiveFigures
+    /// Every concrete address, for pattern matching (`/polyphon/agent/*/mute`).
+    public let addresses: [String]
+
+    public init(store: ParameterStore, agentNames: [String], figures: @escaping @Sendable () -> LiveFigures = { LiveFigures() }) {
+        self.store = store
+        self.agentNames = agentNames
+        self.figures = figures
+        var all = CommandRouter.bandAddresses
+        for name in agentNames {
+            for p in CommandRouter.agentParameters { all.append("/polyphon/agent/\(name)/\(p)") }
+        }
+        addresses = all
+    }
+
+    static let bandAddresses = [
+        "/polyphon/tempo", "/polyphon/tempo/norm", "/polyphon/density", "/polyphon/mood", "/polyphon/mood/xy",
+        "/polyphon/mood/valence", "/polyphon/mood/arousal", "/polyphon/key", "/polyphon/master/gain",
+        "/polyphon/transport/play", "/polyphon/transport/stop", "/polyphon/panic", "/polyphon/status", "/polyphon/ping",
+    ]
+    static let agentParameters = ["mute", "solo", "gain", "pan", "density"]
+
+    /// Handles one message. Returns the replies for its sender (status, pong or an error).
+    public func handle(_ message: OSCMessage) -> [OSCMessage] {
+        do {
+            return try route(message)
+        } catch {
+            return [error.reply]
+        }
+    }
+
+    /// Validates and applies; throws without touching the store on any mistake.
+    public func route(_ message: OSCMessage) throws(Rejection) -> [OSCMessage] {
+        let targets: [String]
+        if OSCPattern.isPattern(message.address) {
+            targets = addresses.filter { OSCPattern.matches(message.address, $0) }
+        } else {
+            targets = addresses.contains(message.address) ? [message.address] : []
+        }
+        guard !targets.isEmpty else {
+            throw Rejection(message.address, unknownReason(message.address))
+        }
+        if targets == ["/polyphon/status"] { return [statusReply()] }
+        if targets == ["/polyphon/ping"] { return [OSCMessage("/polyphon/pong")] }
+        // Check every target first, then apply them all in one update.
+        var changes: [(inout Steering) -> Void] = []
+        for t in targets where t != "/polyphon/status" && t != "/polyphon/ping" {
+            changes.append(try change(for: t, message))
+        }
+        store.update { s in for c in changes { c(&s) } }
+        return []
+    }
+
+    private func unknownReason(_ address: String) -> String {
+        if address.hasPrefix("/polyphon/agent/") {
+            let parts = address.split(separator: "/")
+            if parts.count >= 3, !agentNames.contains(String(parts[2])), !OSCPattern.isPattern(address) {
+                return "unknown agent '\(parts[2])'; this patch has: \(agentNames.joined(separator: ", "))"
+            }
+        }
+        return OSCPattern.isPattern(address) ? "pattern matches no address" : "unknown address"
+    }
+
+    // MARK: Validation
+
+    private func count(_ m: OSCMessage, _ n: Int, _ types: String) throws(Rejection) {
+        guard m.arguments.count == n else {
+            throw Rejection(m.address, "expects \(n) argument\(n == 1 ? "" : "s") (\(types)), got \(m.arguments.count)\(m.arguments.isEmpty ? "" : " (\(m.typeTags))")")
+        }
+    }
+
+    /// A finite number in `range`. `percent`: an integer is read as 0...100 (ChamSys levels).
+    private func number(_ m: OSCMessage, _ index: Int, _ range: ClosedRange<Double>, percent: Bool = false) throws(Rejection) -> Double {
+        let arg = m.arguments[index]
+        guard var v = arg.number else {
+            throw Rejection(m.address, "argument \(index + 1) must be a number (i or f), got '\(arg.tag)'")
+        }
+        guard v.isFinite else { throw Rejection(m.address, "argument \(index + 1) is not a finite number (\(v))") }
+        if percent && arg.isInteger {
+            guard (0...100).contains(v) else { throw Rejection(m.address, "integer level \(Int(v)) is out of range 0...100") }
+            v = v / 100 * range.upperBound
+        }
+        guard range.contains(v) else {
+            throw Rejection(m.address, "\(v) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return v
+    }
+
+    private func string(_ m: OSCMessage, _ index: Int) throws(Rejection) -> String {
+        guard case .string(let s) = m.arguments[index] else {
+            throw Rejection(m.address, "argument \(index + 1) must be a string (s), got '\(m.arguments[index].tag)'")
+        }
+        return s
+    }
+
+    private func flag(_ m: OSCMessage) throws(Rejection) -> Bool {
+        try count(m, 1, "i, f or T/F")
+        return try number(m, 0, 0...1) >= 0.5
+    }
+
+    private func change(for target: String, _ m: OSCMessage) throws(Rejection) -> (inout Steering) -> Void {
+        switch target {
+        case "/polyphon/tempo":
+            try count(m, 1, "f: BPM")
+            let v = try number(m, 0, Steering.tempoRange)
+            return { $0.tempo = v }
+        case "/polyphon/tempo/norm":
+            try count(m, 1, "f: 0...1")
+            let v = try number(m, 0, 0...1)
+            return { $0.tempo = 40 + v * 180 }
+        case "/polyphon/density":
+            try count(m, 1, "f: 0...1 or i: 0...100")
+            let v = try number(m, 0, 0...1, percent: true)
+            return { $0.density = v }
+        case "/polyphon/mood":
+            try count(m, 1, "s: a mood name")
+            let name = try string(m, 0)
+            guard let mood = Mood(named: name) else {
+                throw Rejection(m.address, "unknown mood '\(name)'; expected one of \(Mood.names.joined(separator: ", "))")
+            }
+            return { $0.mood = mood; $0.modeOverride = nil }
+        case "/polyphon/mood/xy":
+            try count(m, 2, "ff: valence, arousal 0...1")
+            let x = try number(m, 0, 0...1), y = try number(m, 1, 0...1)
+            return { $0.mood = Mood(valence: x * 2 - 1, arousal: y * 2 - 1); $0.modeOverride = nil }
+        case "/polyphon/mood/valence":
+            try count(m, 1, "f: -1...1")
+            let v = try number(m, 0, -1...1)
+            return { $0.mood = Mood(valence: v, arousal: $0.mood.arousal); $0.modeOverride = nil }
+        case "/polyphon/mood/arousal":
+            try count(m, 1, "f: -1...1")
+            let v = try number(m, 0, -1...1)
+            return { $0.mood = Mood(valence: $0.mood.valence, arousal: v) }
+        case "/polyphon/key":
+            try count(m, 1, "s: a key such as \"D\" or \"D dorian\"")
+            let text = try string(m, 0)
+            guard let key = Key(parsing: text) else {
+                throw Rejection(m.address, "cannot read key '\(text)'; expected a tonic (C, F#, Bb...) and an optional mode")
+            }
+            let pinned = text.contains(" ")
+            return { $0.tonic = key.tonic; if pinned { $0.modeOverride = key.mode } }
+        case "/polyphon/master/gain":
+            try count(m, 1, "f: 0...2 or i: 0...100")
+            let v = try number(m, 0, Steering.gainRange, percent: true)
+            return { $0.masterGain = v }
+        case "/polyphon/transport/play", "/polyphon/transport/stop", "/polyphon/panic":
+            // A TouchOSC button sends 1 on press and 0 on release: only the press triggers.
+            if let first = m.arguments.first, let v = first.number, v < 0.5 { return { _ in } }
+            return try trigger(target)
+        default:
+            return try agentChange(for: target, m)
+        }
+    }
+
+    private func trigger(_ target: String) throws(Rejection) -> (inout Steering) -> Void {
+        switch target {
+        case "/polyphon/transport/play":
+            return { $0.playing = true }
+        case "/polyphon/transport/stop":
+            return { $0.playing = false }
+        default:
+            return { $0.panicCount += 1 }
+        }
+    }
+
+    private func agentChange(for target: String, _ m: OSCMessage) throws(Rejection) -> (inout Steering) -> Void {
+        let parts = target.split(separator: "/").map(String.init)
+        guard parts.count == 4, let index = agentNames.firstIndex(of: parts[2]) else {
+            throw Rejection(m.address, "unknown address")
+        }
+        switch parts[3] {
+        case "mute":
+            let on = try flag(m)
+            return { $0.agents[index].mute = on }
+        case "solo":
+            let on = try flag(m)
+            return { $0.agents[index].solo = on }
+        case "gain":
+            try count(m, 1, "f: 0...2 or i: 0...100")
+            let v = try number(m, 0, Steering.gainRange, percent: true)
+            return { $0.agents[index].gain = v }
+        case "pan":
+            try count(m, 1, "f: -1...1")
+            let v = try number(m, 0, -1...1)
+            return { $0.agents[index].pan = v }
+        case "density":
+            try count(m, 1, "f: 0...1, i: 0...100, or N to follow the band")
+            if case .null = m.arguments[0] { return { $0.agents[index].density = nil } }
+            let v = try number(m, 0, 0...1, percent: true)
+            return { $0.agents[index].density = v }
+        default:
+            throw Rejection(m.address, "unknown address")
+        }
+    }
+
+    // MARK: Status
+
+    /// `/polyphon/status` reply: name/value pairs, so any OSC monitor shows it readably.
+    public func statusReply() -> OSCMessage {
+        let s = store.read()
+        let f = figures()
+        return OSCMessage("/polyphon/status", [
+            .string("tempo"), .float(Float(s.tempo)),
+            .string("density"), .float(Float(s.density)),
+            .string("mood"), .string(s.mood.name),
+            .string("valence"), .float(Float(s.mood.valence)),
+            .string("arousal"), .float(Float(s.mood.arousal)),
+            .string("key"), .string(s.key.description),
+            .string("playing"), .int(s.playing ? 1 : 0),
+            .string("load"), .float(Float(f.load)),
+            .string("xruns"), .int(Int32(clamping: f.xruns)),
+            .string("uptime"), .float(Float(f.uptime)),
+            .string("voices"), .int(Int32(clamping: f.voices)),
+            .string("audio"), .int(f.audioRunning ? 1 : 0),
+            .string("bar"), .int(Int32(clamping: f.conductor.bar)),
+            .string("chord"), .string(f.conductor.chord.description),
+        ])
+    }
+}

@@ -1,0 +1,233 @@
+import Ensemble
+import Foundation
+import Music
+import Synchronization
+
+/// A note the conductor scheduled, for the event stream (offline renders, tests, logs).
+public struct NoteRecord: Sendable, Equatable {
+    public var frame: Int64
+    public var agent: Int
+    public var pitch: Int
+    public var velocity: Double
+    /// The bar the note was decided in.
+    public var bar: Int
+    public var key: Key
+    public var chord: Chord
+}
+
+/// What the conductor is playing now, for status replies.
+public struct ConductorSnapshot: Sendable {
+    public var bar = 0
+    public var beat = 0
+    /// The tempo in force on the audio clock (a new tempo waits for the next beat).
+    public var appliedTempo: Double = 0
+    public var key = Key(tonic: PitchClass(0), mode: .ionian)
+    public var chord = Chord(key: Key(tonic: PitchClass(0), mode: .ionian), degree: 0)
+    public var horizon: Int64 = 0
+
+    public init() {}
+
+    init(bar: Int, beat: Int, appliedTempo: Double, key: Key, chord: Chord, horizon: Int64) {
+        self.bar = bar
+        self.beat = beat
+        self.appliedTempo = appliedTempo
+        self.key = key
+        self.chord = chord
+        self.horizon = horizon
+    }
+}
+
+/// Runs the ensemble ahead of the audio clock and turns its decisions into sample-stamped
+/// events for the renderer.
+///
+/// Musical time lives here: beats map to frames through a tempo anchor, and every change is
+/// applied at a musical boundary (tempo at the next beat; mood, key and density at the next
+/// bar). Only the audio clock drives it, never wall-clock sleeps: the live thread merely polls.
+/// `advance(to:)` is the single entry point, so live and offline rendering share every decision.
+public final class Conductor: @unchecked Sendable {
+    let renderer: Renderer
+    let store: ParameterStore
+    let band: Band
+    let patch: Patch
+    let meter = Meter()
+    let sampleRate: Double
+
+    /// Frames the conductor schedules ahead of the audio clock (live only).
+    public let lookahead: Atomic<Int64>
+
+    // Conductor-thread state.
+    private var anchorFrame: Double
+    private var anchorBeat: Double = 0
+    private var tempo: Double
+    private var nextBeat = 0
+    private var bar = -1
+    private var horizon: Int64
+    private var pending: [Pending] = []
+    private var outbox: [AudioEvent] = []
+    private var lastSteering: Steering?
+    private var lastBrightness: Float = -1
+    private var currentKey: Key
+    private var currentChord: Chord
+    /// Called for every note-on scheduled (on the conductor thread).
+    public var onNote: (@Sendable (NoteRecord) -> Void)?
+
+    private let snapshotLock = Mutex(ConductorSnapshot())
+    private let running = Atomic<Bool>(false)
+    private var thread: Thread?
+
+    struct Pending {
+        var beat: Double
+        var isOn: Bool
+        var track: UInt8
+        var note: UInt8
+        var velocity: Float
+        var bar: Int
+    }
+
+    /// - Parameter startFrame: the audio-clock frame of beat 0.
+    public init(patch: Patch, store: ParameterStore, renderer: Renderer, startFrame: Int64 = 0, lookahead: Int64 = 0) {
+        self.patch = patch
+        self.store = store
+        self.renderer = renderer
+        sampleRate = Double(renderer.sampleRate)
+        band = Band(specs: patch.agents.map(\.spec), seed: patch.seed)
+        let s = store.read()
+        tempo = s.tempo
+        anchorFrame = Double(startFrame)
+        horizon = startFrame
+        currentKey = s.key
+        currentChord = Chord(key: s.key, degree: 0)
+        self.lookahead = Atomic(lookahead)
+    }
+
+    public var snapshot: ConductorSnapshot { snapshotLock.withLock { $0 } }
+
+    @inline(__always)
+    private func frame(ofBeat beat: Double) -> Double {
+        anchorFrame + (beat - anchorBeat) * 60 / tempo * sampleRate
+    }
+
+    /// Schedules everything before `target` (an audio-clock frame) and hands it to the renderer.
+    public func advance(to target: Int64) {
+        flushOutbox()
+        guard target > horizon else { return }
+        let s = store.read()
+        applyLiveChanges(s)
+        while true {
+            let boundary = Int64(frame(ofBeat: Double(nextBeat)).rounded(.down))
+            emitPending(before: min(target, boundary))
+            if boundary >= target { break }
+            // On the beat: a new tempo starts here, and a new bar is decided here.
+            if s.tempo != tempo {
+                anchorFrame = frame(ofBeat: Double(nextBeat))
+                anchorBeat = Double(nextBeat)
+                tempo = s.tempo
+            }
+            if nextBeat % meter.beatsPerBar == 0 {
+                bar += 1
+                if s.playing { planBar(s, startBeat: nextBeat, frame: boundary) }
+            }
+            nextBeat += 1
+        }
+        horizon = target
+        snapshotLock.withLock {
+            $0 = ConductorSnapshot(bar: max(0, bar), beat: max(0, nextBeat - 1) % meter.beatsPerBar,
+                                   appliedTempo: tempo, key: currentKey, chord: currentChord, horizon: target)
+        }
+        flushOutbox()
+    }
+
+    /// Gains, pans, mutes, master gain, transport and panic take effect at once (at the horizon),
+    /// smoothed by the renderer.
+    private func applyLiveChanges(_ s: Steering) {
+        let at = horizon
+        let old = lastSteering
+        let anySolo = s.agents.contains { $0.solo }
+        for (i, a) in s.agents.enumerated() where i < renderer.trackCount {
+            let t = UInt8(i)
+            let o = old?.agents[i]
+            if o?.gain != a.gain { outbox.append(AudioEvent(frame: at, kind: .trackGain, track: t, value: Float(a.gain))) }
+            if o?.pan != a.pan { outbox.append(AudioEvent(frame: at, kind: .trackPan, track: t, value: Float(a.pan))) }
+            let silenced = a.mute || (anySolo && !a.solo)
+            let wasSilenced = old.map { o in o.agents[i].mute || (o.agents.contains { $0.solo } && !o.agents[i].solo) }
+            if wasSilenced != silenced { outbox.append(AudioEvent(frame: at, kind: .trackMute, track: t, value: silenced ? 1 : 0)) }
+        }
+        if old?.masterGain != s.masterGain { outbox.append(AudioEvent(frame: at, kind: .masterGain, value: Float(s.masterGain))) }
+        let stopped = old.map { $0.playing && !s.playing } ?? false
+        let panicked = old.map { $0.panicCount != s.panicCount } ?? false
+        if stopped || panicked {
+            pending.removeAll()
+            outbox.append(AudioEvent(frame: at, kind: .allNotesOff))
+        }
+        lastSteering = s
+    }
+
+    private func planBar(_ s: Steering, startBeat: Int, frame: Int64) {
+        let key = s.key
+        let plan = band.planBar(index: bar, key: key, mood: s.mood, density: s.density, meter: meter,
+                                overrides: s.agents.map(\.density))
+        currentKey = key
+        currentChord = plan.chord
+        // Timbre follows the mood from this bar on.
+        let bright = Float(s.mood.brightness)
+        if bright != lastBrightness {
+            for t in 0..<renderer.trackCount {
+                outbox.append(AudioEvent(frame: frame, kind: .brightness, track: UInt8(t), value: bright))
+            }
+            lastBrightness = bright
+        }
+        for n in plan.notes {
+            let beat = Double(startBeat) + n.beat
+            let pitch = UInt8(clamping: n.pitch)
+            pending.append(Pending(beat: beat, isOn: true, track: UInt8(n.agent), note: pitch, velocity: Float(n.velocity), bar: bar))
+            pending.append(Pending(beat: beat + n.length, isOn: false, track: UInt8(n.agent), note: pitch, velocity: 0, bar: bar))
+        }
+        // Offs before ons at the same instant, so a repeated note retriggers cleanly.
+        pending.sort { a, b in a.beat != b.beat ? a.beat < b.beat : (!a.isOn && b.isOn) }
+    }
+
+    private func emitPending(before limit: Int64) {
+        var taken = 0
+        for p in pending {
+            let f = Int64(frame(ofBeat: p.beat).rounded(.down))
+            if f >= limit { break }
+            let at = max(f, horizon)
+            outbox.append(AudioEvent(frame: at, kind: p.isOn ? .noteOn : .noteOff, track: p.track, note: p.note, value: p.velocity))
+            if p.isOn, let onNote {
+                onNote(NoteRecord(frame: at, agent: Int(p.track), pitch: Int(p.note), velocity: Double(p.velocity),
+                                  bar: p.bar, key: currentKey, chord: currentChord))
+            }
+            taken += 1
+        }
+        if taken > 0 { pending.removeFirst(taken) }
+    }
+
+    /// Hands scheduled events to the renderer. A full queue keeps the rest for the next call:
+    /// the conductor may wait, the audio thread never does.
+    private func flushOutbox() {
+        var sent = 0
+        for e in outbox {
+            if !renderer.events.push(e) { break }
+            sent += 1
+        }
+        if sent > 0 { outbox.removeFirst(sent) }
+    }
+
+    // MARK: Live thread
+
+    /// Starts the conductor thread: it keeps the schedule `lookahead` frames ahead of the audio clock.
+    public func start() {
+        running.store(true, ordering: .releasing)
+        let t = Thread { [self] in
+            while running.load(ordering: .acquiring) {
+                advance(to: renderer.framesRendered + lookahead.load(ordering: .relaxed))
+                usleep(2000)
+            }
+        }
+        t.name = "polyphon-conductor"
+        t.start()
+        thread = t
+    }
+
+    public func stop() { running.store(false, ordering: .releasing) }
+}

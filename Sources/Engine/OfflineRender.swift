@@ -1,0 +1,64 @@
+/// A change to the steering at an exact frame of an offline render (a cue-file entry).
+public struct TimedChange: Sendable {
+    public var frame: Int64
+    public var apply: @Sendable (ParameterStore) -> Void
+
+    public init(frame: Int64, apply: @escaping @Sendable (ParameterStore) -> Void) {
+        self.frame = frame
+        self.apply = apply
+    }
+}
+
+/// Renders a patch with no audio backend: conductor and renderer in lockstep, block by block,
+/// through the very code the JACK callback runs. Same patch, seed and changes give the same
+/// samples, which is what makes tests, previews and benchmarks honest.
+public struct OfflineRender {
+    public var patch: Patch
+    public var sampleRate: Double = 48000
+    public var blockSize = 256
+
+    public init(patch: Patch, sampleRate: Double = 48000, blockSize: Int = 256) {
+        self.patch = patch
+        self.sampleRate = sampleRate
+        self.blockSize = blockSize
+    }
+
+    /// Builds the renderer for a patch (shared with the live server).
+    public static func makeRenderer(for patch: Patch, sampleRate: Double) -> Renderer {
+        Renderer(tracks: patch.agents.map { Renderer.TrackSetup(instrument: $0.instrument, gain: Float($0.gain), pan: Float($0.pan)) },
+                 masterGain: Float(patch.masterGain), ceilingDB: Float(patch.ceilingDB), sampleRate: Float(sampleRate))
+    }
+
+    /// Renders `seconds` of stereo audio. `onNote` receives the event stream; `onBlock` sees each
+    /// block (for measurements) before it is copied out.
+    public func run(seconds: Double, changes: [TimedChange] = [], onNote: (@Sendable (NoteRecord) -> Void)? = nil) -> (left: [Float], right: [Float]) {
+        let store = ParameterStore(patch.initialSteering)
+        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate)
+        let conductor = Conductor(patch: patch, store: store, renderer: renderer)
+        conductor.onNote = onNote
+        let total = Int(seconds * sampleRate)
+        var left = [Float](repeating: 0, count: total)
+        var right = [Float](repeating: 0, count: total)
+        let sorted = changes.sorted { $0.frame < $1.frame }
+        var next = 0
+        var done = 0
+        left.withUnsafeMutableBufferPointer { l in
+            right.withUnsafeMutableBufferPointer { r in
+                while done < total {
+                    let n = min(blockSize, total - done)
+                    let end = Int64(done + n)
+                    // Each change lands at its exact frame: decisions before it use the old state.
+                    while next < sorted.count && sorted[next].frame < end {
+                        conductor.advance(to: max(Int64(done), sorted[next].frame))
+                        sorted[next].apply(store)
+                        next += 1
+                    }
+                    conductor.advance(to: end)
+                    renderer.render(frames: n, left: l.baseAddress! + done, right: r.baseAddress! + done)
+                    done += n
+                }
+            }
+        }
+        return (left, right)
+    }
+}

@@ -1,0 +1,76 @@
+import Music
+import Synchronization
+
+/// How one agent is steered live.
+public struct AgentSteering: Sendable, Equatable {
+    public var name: String
+    public var mute = false
+    public var solo = false
+    /// Linear gain, 0...2.
+    public var gain: Double
+    /// -1 (left) ... 1 (right).
+    public var pan: Double
+    /// The agent's own density, or nil to follow the band.
+    public var density: Double?
+
+    public init(name: String, gain: Double, pan: Double, density: Double? = nil) {
+        self.name = name
+        self.gain = gain
+        self.pan = pan
+        self.density = density
+    }
+}
+
+/// Everything a show steers. Control threads write it; the conductor reads it at musical
+/// boundaries (tempo at the next beat, mood, key and density at the next bar).
+public struct Steering: Sendable, Equatable {
+    public var tempo: Double
+    public var density: Double
+    public var mood: Mood
+    public var tonic: PitchClass
+    /// A mode set with the key ("D dorian"); nil lets the mood choose the mode.
+    public var modeOverride: Mode?
+    /// Linear master gain, 0...2.
+    public var masterGain: Double
+    public var playing = true
+    /// Bumped by every panic; the conductor silences everything when it changes.
+    public var panicCount = 0
+    public var agents: [AgentSteering]
+
+    public init(tempo: Double, density: Double, mood: Mood, tonic: PitchClass, modeOverride: Mode?,
+                masterGain: Double, agents: [AgentSteering]) {
+        self.tempo = tempo
+        self.density = density
+        self.mood = mood
+        self.tonic = tonic
+        self.modeOverride = modeOverride
+        self.masterGain = masterGain
+        self.agents = agents
+    }
+
+    /// The key the band plays in now.
+    public var key: Key { Key(tonic: tonic, mode: modeOverride ?? mood.mode) }
+
+    /// Allowed ranges, shared by validation (Control) and patches.
+    public static let tempoRange = 20.0...300.0
+    public static let gainRange = 0.0...2.0
+}
+
+/// The live parameter store: one lock around a small value, read and written only by control
+/// threads (never by the audio thread).
+public final class ParameterStore: Sendable {
+    private let steering: Mutex<Steering>
+
+    public init(_ initial: Steering) { steering = Mutex(initial) }
+
+    public func read() -> Steering { steering.withLock { $0 } }
+
+    /// Applies `change` atomically: all of it or, if it throws, none of it.
+    public func update<E: Error>(_ change: (inout Steering) throws(E) -> Void) throws(E) {
+        try steering.withLock { (s: inout Steering) throws(E) in
+            var copy = s
+            try change(&copy)
+            s = copy
+        }
+    }
+}

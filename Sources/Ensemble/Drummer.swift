@@ -1,0 +1,59 @@
+import Music
+
+/// Plays a kit on a sixteenth grid: kick and backbeat always, hats and ghost notes that thicken
+/// with density, four-on-the-floor when the mood is aroused, fills at phrase ends.
+public final class Drummer: Agent {
+    public let spec: AgentSpec
+
+    public init(spec: AgentSpec) { self.spec = spec }
+
+    public func play(_ bar: BarContext, board: Blackboard, index: Int, rng: inout SeededRandom) -> [PlannedNote] {
+        let d = bar.density
+        let spb = bar.meter.stepsPerBeat
+        let steps = bar.meter.stepsPerBar
+        let energy = bar.mood.energy
+        var notes: [PlannedNote] = []
+        func hit(_ step: Int, _ pitch: MIDINote, _ velocity: Double) {
+            notes.append(PlannedNote(agent: index, beat: Double(step) / Double(spb), length: 0.25,
+                                     pitch: pitch, velocity: min(1, max(0.05, velocity))))
+        }
+        let fill = bar.isPhraseEnd && d > 0.4
+        let fillStart = steps - spb
+        // Kick: downbeats, four on the floor with arousal, syncopations with density.
+        for step in stride(from: 0, to: steps, by: spb) {
+            let onFloor = bar.mood.arousal > 0.3 || d > 0.75
+            if step % (2 * spb) == 0 || onFloor { hit(step, DrumNote.kick, energy * 0.95 + 0.05) }
+        }
+        for step in [spb * 2 + 2, steps - 2] where !fill && rng.chance(d * 0.45) {
+            hit(step, DrumNote.kick, energy * 0.75)
+        }
+        // Backbeat.
+        if d > 0.15 {
+            for beat in stride(from: 1, to: bar.meter.beatsPerBar, by: 2) where !(fill && beat * spb >= fillStart) {
+                hit(beat * spb, DrumNote.snare, energy * 0.9 + 0.1)
+                if bar.mood.valence > 0.3 && d > 0.5 { hit(beat * spb, DrumNote.clap, energy * 0.6) }
+            }
+        }
+        // Hats: quarters, eighths, then sixteenths as density rises.
+        let hatEvery = d < 0.3 ? spb : (d < 0.6 ? spb / 2 : 1)
+        for step in stride(from: 0, to: steps, by: hatEvery) {
+            if hatEvery == 1 && step % 2 == 1 && !rng.chance(0.4 + d * 0.6) { continue }
+            let accent = step % spb == 0 ? 1.0 : 0.7
+            let open = step == steps - 2 && d > 0.45 && rng.chance(0.5)
+            hit(step, open ? DrumNote.openHat : DrumNote.closedHat, energy * 0.6 * accent + 0.05)
+        }
+        // Ghost snares at high density.
+        if d > 0.55 {
+            for step in 0..<steps where step % spb != 0 && !fill && rng.chance((d - 0.55) * 0.3) {
+                hit(step, DrumNote.snare, energy * 0.3)
+            }
+        }
+        // Fill: a rising snare run over the last beat of the phrase.
+        if fill {
+            for step in fillStart..<steps where step % 2 == 0 || d > 0.7 {
+                hit(step, DrumNote.snare, energy * (0.5 + 0.5 * Double(step - fillStart) / Double(spb)))
+            }
+        }
+        return notes.sorted { $0.beat < $1.beat }
+    }
+}

@@ -1,0 +1,26 @@
+/// What an agent does in the band. A patch names one per agent.
+public enum Role: String, CaseIterable, Sendable {
+    case drums, bass, harmony, lead
+
+    /// The band density below which this part lays out, as an arranger would thin a band:
+    /// pads and drums stay longest, the lead goes first.
+    var entryDensity: Double {
+        switch self {
+        case .harmony: 0.0
+        case .drums: 0.05
+        case .bass: 0.12
+        case .lead: 0.4
+        }
+    }
+
+    /// Order in which agents decide a bar: each later one can listen to the earlier ones
+    /// (the bass locks to the kick the drummer just chose).
+    var planningOrder: Int {
+        switch self {
+        case .drums: 0
+        case .bass: 1
+        case .harmony: 2
+        case .lead: 3
+        }
+    }
+}

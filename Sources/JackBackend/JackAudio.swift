@@ -1,0 +1,79 @@
+import CJack
+import Engine
+import Realtime
+import Synchronization
+
+/// What the process callback needs, reached through JACK's `void *arg`. Holds the renderer and
+/// the two output ports of one JACK client session, plus the load and xrun figures the callback
+/// publishes through atomics.
+final class ProcessContext: @unchecked Sendable {
+    let renderer: Unmanaged<Renderer>
+    let left: OpaquePointer
+    let right: OpaquePointer
+    let period: Atomic<Int>
+    /// Nanoseconds spent in the last callback, and the worst since the last read.
+    let lastNanoseconds = Atomic<UInt64>(0)
+    let worstNanoseconds = Atomic<UInt64>(0)
+    /// Exponential average of callback time / period, in millionths.
+    let loadPPM = Atomic<Int>(0)
+    let xruns: Atomic<Int>
+    let sampleRate: Double
+
+    init(renderer: Renderer, left: OpaquePointer, right: OpaquePointer, period: Int, sampleRate: Double, xruns: Int) {
+        self.renderer = Unmanaged.passUnretained(renderer)
+        self.left = left
+        self.right = right
+        self.period = Atomic(period)
+        self.sampleRate = sampleRate
+        self.xruns = Atomic(xruns)
+    }
+
+    /// The JACK process callback's body.
+    // real time
+    @_noAllocation @_noLocks
+    func process(frames: Int) {
+        Realtime.flushDenormals()
+        let start = Realtime.nowNanoseconds()
+        let leftPort = left, rightPort = right, n = jack_nframes_t(frames)
+        let l = _unsafePerformance { jack_port_get_buffer(leftPort, n) }
+        let r = _unsafePerformance { jack_port_get_buffer(rightPort, n) }
+        guard let l, let r else { return }
+        let lp = l.assumingMemoryBound(to: Float.self)
+        let rp = r.assumingMemoryBound(to: Float.self)
+        renderer._withUnsafeGuaranteedRef { $0.render(frames: frames, left: lp, right: rp) }
+        let spent = Realtime.nowNanoseconds() &- start
+        lastNanoseconds.store(spent, ordering: .relaxed)
+        if spent > worstNanoseconds.load(ordering: .relaxed) { worstNanoseconds.store(spent, ordering: .relaxed) }
+        let periodNanoseconds = Double(frames) / sampleRate * 1e9
+        let ppm = Int(Double(spent) / periodNanoseconds * 1e6)
+        let old = loadPPM.load(ordering: .relaxed)
+        loadPPM.store(old + (ppm - old) / 16, ordering: .relaxed)
+    }
+}
+
+// C callbacks are top-level functions: JACK calls them on its own threads, and a closure stored
+// in a global of main.swift would be main-actor isolated (and crash there).
+
+func jackProcess(_ frames: jack_nframes_t, _ arg: UnsafeMutableRawPointer?) -> Int32 {
+    guard let arg else { return 0 }
+    Unmanaged<ProcessContext>.fromOpaque(arg)._withUnsafeGuaranteedRef { $0.process(frames: Int(frames)) }
+    return 0
+}
+
+func jackXrun(_ arg: UnsafeMutableRawPointer?) -> Int32 {
+    guard let arg else { return 0 }
+    Unmanaged<ProcessContext>.fromOpaque(arg)._withUnsafeGuaranteedRef { _ = $0.xruns.add(1, ordering: .relaxed) }
+    return 0
+}
+
+func jackBufferSize(_ frames: jack_nframes_t, _ arg: UnsafeMutableRawPointer?) -> Int32 {
+    guard let arg else { return 0 }
+    Unmanaged<ProcessContext>.fromOpaque(arg)._withUnsafeGuaranteedRef { $0.period.store(Int(frames), ordering: .relaxed) }
+    return 0
+}
+
+func jackShutdown(_ code: jack_status_t, _ reason: UnsafePointer<CChar>?, _ arg: UnsafeMutableRawPointer?) {
+    guard let arg else { return }
+    let text = reason.map { String(cString: $0) } ?? "no reason given"
+    Unmanaged<JackOutput>.fromOpaque(arg).takeUnretainedValue().serverWentAway(reason: text)
+}

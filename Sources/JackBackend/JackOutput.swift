@@ -1,0 +1,168 @@
+import CJack
+import Engine
+import Foundation
+import Logging
+import Synchronization
+
+/// Polyphon as a JACK client: two output ports fed by the renderer.
+///
+/// When the server dies under it, JACK calls the shutdown hook; the session is marked lost, the
+/// conductor and OSC keep running, and a watcher thread reopens the client when a server is back,
+/// re-registers the ports and restores the playback connections.
+public final class JackOutput: @unchecked Sendable {
+    public struct OpenError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    let clientName: String
+    let serverName: String?
+    let autoConnect: Bool
+    let logger: Logger
+    let renderer: Renderer
+    private let lock = Mutex<Session?>(nil)
+    private let lost = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private let xrunsBefore = Atomic<Int>(0)
+    private let reconnects = Atomic<Int>(0)
+
+    struct Session: @unchecked Sendable {
+        var client: OpaquePointer
+        var context: ProcessContext
+    }
+
+    public struct Figures: Sendable {
+        public var running: Bool
+        public var load: Double
+        public var xruns: Int
+        public var period: Int
+        public var reconnects: Int
+    }
+
+    /// - Parameter serverName: nil for the default server (or `JACK_DEFAULT_SERVER`).
+    public init(renderer: Renderer, clientName: String, serverName: String?, autoConnect: Bool, logger: Logger) {
+        self.renderer = renderer
+        self.clientName = clientName
+        self.serverName = serverName
+        self.autoConnect = autoConnect
+        self.logger = logger
+    }
+
+    /// Opens a client without starting a server; returns its sample rate and period.
+    public static func probe(clientName: String, serverName: String?) -> (sampleRate: Int, period: Int)? {
+        var status = jack_status_t(0)
+        guard let c = polyphon_jack_open(clientName + "-probe", JackNoStartServer, &status, serverName) else { return nil }
+        let result = (Int(jack_get_sample_rate(c)), Int(jack_get_buffer_size(c)))
+        jack_client_close(c)
+        return result
+    }
+
+    /// Opens the client, registers ports, activates and connects. Throws if no server answers.
+    public func start() throws {
+        try open()
+        Thread.detachNewThread { [self] in watch() }
+    }
+
+    private func open() throws {
+        var status = jack_status_t(0)
+        guard let client = polyphon_jack_open(clientName, JackNoStartServer, &status, serverName) else {
+            throw OpenError(description: "cannot open a JACK client (status 0x\(String(status.rawValue, radix: 16))): no JACK server \(serverName.map { "named '\($0)' " } ?? "")is running")
+        }
+        let rate = Int(jack_get_sample_rate(client))
+        if Float(rate) != renderer.sampleRate {
+            logger.warning("JACK runs at \(rate) Hz but the engine was built for \(Int(renderer.sampleRate)) Hz; pitch and tempo will be off until restart")
+        }
+        guard let left = jack_port_register(client, "out_L", JACK_DEFAULT_AUDIO_TYPE, UInt(JackPortIsOutput.rawValue), 0),
+              let right = jack_port_register(client, "out_R", JACK_DEFAULT_AUDIO_TYPE, UInt(JackPortIsOutput.rawValue), 0) else {
+            jack_client_close(client)
+            throw OpenError(description: "cannot register JACK output ports")
+        }
+        let context = ProcessContext(renderer: renderer, left: left, right: right, period: Int(jack_get_buffer_size(client)),
+                                     sampleRate: Double(rate), xruns: xrunsBefore.load(ordering: .relaxed))
+        let contextPointer = Unmanaged.passUnretained(context).toOpaque()
+        jack_set_process_callback(client, jackProcess, contextPointer)
+        jack_set_xrun_callback(client, jackXrun, contextPointer)
+        jack_set_buffer_size_callback(client, jackBufferSize, contextPointer)
+        jack_on_info_shutdown(client, jackShutdown, Unmanaged.passUnretained(self).toOpaque())
+        guard jack_activate(client) == 0 else {
+            jack_client_close(client)
+            throw OpenError(description: "cannot activate the JACK client")
+        }
+        lock.withLock { $0 = Session(client: client, context: context) }
+        lost.store(false, ordering: .releasing)
+        let name = String(cString: jack_get_client_name(client))
+        logger.info("JACK client '\(name)' running at \(rate) Hz, period \(jack_get_buffer_size(client)) frames; ports \(name):out_L, \(name):out_R")
+        if autoConnect { connectToPlayback(client) }
+    }
+
+    private func connectToPlayback(_ client: OpaquePointer) {
+        let flags = UInt(JackPortIsPhysical.rawValue | JackPortIsInput.rawValue)
+        guard let ports = jack_get_ports(client, nil, JACK_DEFAULT_AUDIO_TYPE, flags) else {
+            logger.info("no physical playback ports to connect to")
+            return
+        }
+        defer { jack_free(ports) }
+        var targets: [String] = []
+        var i = 0
+        while let p = ports[i], targets.count < 2 {
+            targets.append(String(cString: p))
+            i += 1
+        }
+        let own = String(cString: jack_get_client_name(client))
+        for (port, target) in zip(["out_L", "out_R"], targets) {
+            if jack_connect(client, "\(own):\(port)", target) == 0 {
+                logger.info("connected \(own):\(port) -> \(target)")
+            } else {
+                logger.warning("could not connect \(own):\(port) -> \(target)")
+            }
+        }
+    }
+
+    /// Called by JACK (on its own thread) when the server shuts down under us.
+    func serverWentAway(reason: String) {
+        lost.store(true, ordering: .releasing)
+        logger.error("JACK server shut down (\(reason)); audio stopped. Polyphon keeps running and will reconnect when a JACK server is back.")
+    }
+
+    /// Reopens the client after a server loss, with backoff up to 5 s.
+    private func watch() {
+        var delay = 0.25
+        while !stopping.load(ordering: .acquiring) {
+            Thread.sleep(forTimeInterval: 0.1)
+            guard lost.load(ordering: .acquiring) else { continue }
+            // The old client may not be closed from the shutdown callback; close it here.
+            if let old = lock.withLock({ s -> Session? in let o = s; s = nil; return o }) {
+                xrunsBefore.store(old.context.xruns.load(ordering: .relaxed), ordering: .relaxed)
+                jack_client_close(old.client)
+            }
+            do {
+                try open()
+                reconnects.add(1, ordering: .relaxed)
+                logger.notice("reconnected to JACK; audio resumed")
+                delay = 0.25
+            } catch {
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(5, delay * 2)
+            }
+        }
+    }
+
+    public var figures: Figures {
+        lock.withLock { s in
+            guard let s, !lost.load(ordering: .acquiring) else {
+                return Figures(running: false, load: 0, xruns: xrunsBefore.load(ordering: .relaxed), period: 0,
+                               reconnects: reconnects.load(ordering: .relaxed))
+            }
+            return Figures(running: true, load: Double(s.context.loadPPM.load(ordering: .relaxed)) / 1e6,
+                           xruns: s.context.xruns.load(ordering: .relaxed), period: s.context.period.load(ordering: .relaxed),
+                           reconnects: reconnects.load(ordering: .relaxed))
+        }
+    }
+
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        if let s = lock.withLock({ s -> Session? in let o = s; s = nil; return o }) {
+            if !lost.load(ordering: .acquiring) { jack_deactivate(s.client) }
+            jack_client_close(s.client)
+        }
+    }
+}

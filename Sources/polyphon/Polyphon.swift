@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Polyphon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "polyphon",
+        abstract: "An OSC-controlled generative performance server for JACK.",
+        subcommands: [Serve.self, Render.self, Bench.self, PatchCommand.self, CueCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}
