@@ -15,7 +15,7 @@ public struct StateVariableFilter: Sendable {
     @usableFromInline var ic1: Float = 0
     @usableFromInline var ic2: Float = 0
     @usableFromInline var g: Float = 0
-    @usableFromInline var k: Float = 2
+    @usableFromInline var k: Float = 1.414_214
     @usableFromInline var a1: Float = 1
     @usableFromInline var a2: Float = 0
     @usableFromInline var a3: Float = 0
@@ -28,7 +28,8 @@ public struct StateVariableFilter: Sendable {
         let w = Float.pi * fc / sampleRate
         // tanf neither allocates nor locks; the checker cannot see into libm.
         g = _unsafePerformance { tanf(w) }
-        k = 2 - 1.96 * min(max(resonance, 0), 1)
+        // Resonance 0 is Butterworth (k = sqrt 2, -3 dB at cutoff); 1 is at the edge of self-oscillation.
+        k = 1.414_214 - 1.39 * min(max(resonance, 0), 1)
         a1 = 1 / (1 + g * (g + k))
         a2 = g * a1
         a3 = g * a2

@@ -10,14 +10,15 @@ public final class Soloist: Agent {
     public init(spec: AgentSpec) { self.spec = spec }
 
     private func drawMotif(density: Double, rng: inout SeededRandom) {
-        let count = 3 + Int(density * 4)
+        // 3 to 7 distinct onsets among the bar's 8 eighths.
+        let count = min(7, 3 + Int(density * 4))
         var eighths = Set<Int>([0])
-        while eighths.count < count { eighths.insert(Int(rng.next() % 6)) }
+        while eighths.count < count { eighths.insert(Int(rng.next() % 8)) }
         let sorted = eighths.sorted()
         var step = 0
         motif = sorted.enumerated().map { i, e in
             if i > 0 { step += [-2, -1, 1, 1, 2, 3][Int(rng.next() % 6)] }
-            let next = i + 1 < sorted.count ? sorted[i + 1] : 7
+            let next = i + 1 < sorted.count ? sorted[i + 1] : 8
             return (e, step, max(1, next - e))
         }
     }

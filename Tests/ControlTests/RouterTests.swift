@@ -1,0 +1,120 @@
+import Control
+import Engine
+import Music
+import Testing
+
+@Suite struct RouterTests {
+    func makeRouter() -> CommandRouter {
+        let steering = Steering(tempo: 112, density: 0.6, mood: Mood(named: "driving")!, tonic: PitchClass(9), modeOverride: nil,
+                                masterGain: 0.8, agents: ["drums", "bass", "chords"].map { AgentSteering(name: $0, gain: 0.8, pan: 0) })
+        return CommandRouter(store: ParameterStore(steering), agentNames: ["drums", "bass", "chords"])
+    }
+
+    @Test func validMessagesChangeTheState() {
+        let r = makeRouter()
+        #expect(r.handle(OSCMessage("/polyphon/tempo", [.float(128)])).isEmpty)
+        #expect(r.handle(OSCMessage("/polyphon/tempo", [.int(90)])).isEmpty)   // i accepted for f
+        #expect(r.handle(OSCMessage("/polyphon/density", [.int(25)])).isEmpty) // ChamSys 0...100
+        #expect(r.handle(OSCMessage("/polyphon/mood", [.string("dark")])).isEmpty)
+        let s = r.store.read()
+        #expect(s.tempo == 90 && s.density == 0.25 && s.mood.name == "dark")
+        #expect(r.handle(OSCMessage("/polyphon/mood/xy", [.float(1), .float(1)])).isEmpty)
+        #expect(r.store.read().mood.name == "euphoric")
+    }
+
+    @Test("bad input is refused with a reason and changes nothing", arguments: [
+        (OSCMessage("/polyphon/tempo", [.float(.nan)]), "not a finite number"),
+        (OSCMessage("/polyphon/tempo", [.float(.infinity)]), "not a finite number"),
+        (OSCMessage("/polyphon/tempo", [.float(500)]), "out of range"),
+        (OSCMessage("/polyphon/tempo", [.string("fast")]), "must be a number"),
+        (OSCMessage("/polyphon/tempo", []), "expects 1 argument"),
+        (OSCMessage("/polyphon/density", [.float(1.5)]), "out of range"),
+        (OSCMessage("/polyphon/density", [.int(101)]), "out of range 0...100"),
+        (OSCMessage("/polyphon/mood", [.string("sunny")]), "unknown mood"),
+        (OSCMessage("/polyphon/key", [.string("H major")]), "cannot read key"),
+        (OSCMessage("/polyphon/nothing", [.int(1)]), "unknown address"),
+        (OSCMessage("/polyphon/agent/piano/mute", [.int(1)]), "unknown agent 'piano'"),
+        (OSCMessage("/polyphon/agent/*/gain", [.float(9)]), "out of range"),
+        (OSCMessage("/polyphon/mood/xy", [.float(0.5)]), "expects 2 arguments"),
+    ])
+    func rejects(message: OSCMessage, reason: String) {
+        let r = makeRouter()
+        let before = r.store.read()
+        let replies = r.handle(message)
+        #expect(replies.count == 1)
+        #expect(replies.first?.address == "/polyphon/error")
+        #expect(replies.first?.arguments.first == .string(message.address))
+        if case .string(let text) = replies.first?.arguments.last { #expect(text.contains(reason), "\(text)") }
+        else { Issue.record("no reason string") }
+        #expect(r.store.read() == before)
+    }
+
+    @Test func patternsReachEveryMatchingAgent() {
+        let r = makeRouter()
+        #expect(r.handle(OSCMessage("/polyphon/agent/*/mute", [.int(1)])).isEmpty)
+        #expect(r.store.read().agents.allSatisfy { $0.mute })
+        #expect(r.handle(OSCMessage("/polyphon/agent/{bass,chords}/mute", [.bool(false)])).isEmpty)
+        #expect(r.store.read().agents.map(\.mute) == [true, false, false])
+        #expect(r.handle(OSCMessage("/polyphon/agent/[a-c]*/gain", [.float(0.3)])).isEmpty)
+        #expect(zip(r.store.read().agents.map(\.gain), [0.8, 0.3, 0.3]).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(r.handle(OSCMessage("/polyphon/agent/?rums/pan", [.float(-1)])).isEmpty)
+        #expect(r.store.read().agents[0].pan == -1)
+    }
+
+    @Test func buttonReleaseDoesNotTrigger() {
+        let r = makeRouter()
+        _ = r.handle(OSCMessage("/polyphon/panic", [.float(1)]))
+        _ = r.handle(OSCMessage("/polyphon/panic", [.float(0)]))
+        #expect(r.store.read().panicCount == 1)
+    }
+
+    @Test func statusCarriesTheValues() {
+        let r = makeRouter()
+        _ = r.handle(OSCMessage("/polyphon/tempo", [.float(133)]))
+        let reply = r.handle(OSCMessage("/polyphon/status"))
+        #expect(reply.first?.address == "/polyphon/status")
+        let args = reply.first!.arguments
+        let i = args.firstIndex(of: .string("tempo"))!
+        #expect(args[i + 1] == .float(133))
+    }
+}
+
+@Suite struct CueListTests {
+    @Test func parsesTimesAndArguments() throws {
+        let list = try CueList(file: "set.cue", text: """
+        # a short set
+        0      /polyphon/tempo 120
+        1:30.5 /polyphon/mood "dark"
+        +2     /polyphon/agent/*/mute 1   # everyone out
+        """)
+        #expect(list.entries.map(\.seconds) == [0, 90.5, 92.5])
+        #expect(list.entries[0].message == OSCMessage("/polyphon/tempo", [.int(120)]))
+        #expect(list.entries[1].message == OSCMessage("/polyphon/mood", [.string("dark")]))
+    }
+
+    @Test func reportsEveryErrorWithLineAndColumn() {
+        do {
+            _ = try CueList(file: "set.cue", text: "soon /polyphon/tempo 1\n5 polyphon/tempo 3\n9 /polyphon/mood \"dark\n3 /polyphon/tempo 100\n")
+            Issue.record("a broken cue file loaded")
+        } catch {
+            #expect(error.errors.map(\.description) == [
+                "set.cue:1:1: error: expected a time (12.5, 1:02.5 or +2), found 'soon'",
+                "set.cue:2:3: error: expected an OSC address starting with '/' after the time",
+                "set.cue:3:18: error: expected a closing '\"'",
+            ])
+        }
+    }
+
+    @Test func checkValidatesValuesAgainstThePatch() throws {
+        let patch = try Patch(file: "p", text: "[agent.drums]\nrole = \"drums\"\n")
+        let list = try CueList(file: "set.cue", text: "0 /polyphon/tempo 999\n1 /polyphon/agent/bass/mute 1\n2 /polyphon/agent/drums/mute 1\n")
+        do {
+            try list.check(against: patch)
+            Issue.record("bad cues passed the check")
+        } catch {
+            #expect(error.errors.count == 2)
+            #expect(error.errors[0].line == 1 && error.errors[0].column == 3)
+            #expect(error.errors[1].description.contains("unknown agent 'bass'"))
+        }
+    }
+}
