@@ -30,10 +30,12 @@ public struct DrumVoice: Sendable {
         noise = Noise(seed: seed)
     }
 
-    @inlinable public var isActive: Bool { bodyLevel > 1e-4 || noiseLevel > 1e-4 }
+    @inlinable public var isActive: Bool {
+        @_noAllocation @_noLocks get { bodyLevel > 1e-4 || noiseLevel > 1e-4 }
+    }
 
     /// Starts a hit at `velocity` (0...1). Real-time safe.
-    @inlinable public mutating func trigger(velocity: Float, sampleRate: Float) {
+    @inlinable @_noAllocation @_noLocks public mutating func trigger(velocity: Float, sampleRate: Float) {
         let v = velocity
         age = 0
         body.phase = 0
@@ -80,13 +82,13 @@ public struct DrumVoice: Sendable {
     }
 
     /// Silences the voice within a few samples (the closed hat choking the open one).
-    @inlinable public mutating func choke(sampleRate: Float) {
+    @inlinable @_noAllocation @_noLocks public mutating func choke(sampleRate: Float) {
         noiseDecay = Envelope.coefficient(seconds: 0.008, sampleRate: sampleRate)
         bodyDecay = noiseDecay
     }
 
     /// Adds `count` samples into `out`. Returns false if the state blew up (caller resets).
-    @inlinable public mutating func render(into out: UnsafeMutablePointer<Float>, count: Int, gain: Float, sampleRate: Float) -> Bool {
+    @inlinable @_noAllocation @_noLocks public mutating func render(into out: UnsafeMutablePointer<Float>, count: Int, gain: Float, sampleRate: Float) -> Bool {
         if !isActive { return true }
         var bodyLevel = self.bodyLevel
         var noiseLevel = self.noiseLevel

@@ -13,7 +13,7 @@ public struct Envelope: Sendable {
     @inlinable public init() {}
 
     /// Times in seconds; sustain 0...1. Call on note-on (cheap enough for the audio thread).
-    @inlinable public mutating func configure(attack: Float, decay: Float, sustain: Float, release: Float, sampleRate: Float) {
+    @inlinable @_noAllocation @_noLocks public mutating func configure(attack: Float, decay: Float, sustain: Float, release: Float, sampleRate: Float) {
         attackStep = 1 / max(1, attack * sampleRate)
         decayCoefficient = Envelope.coefficient(seconds: decay, sampleRate: sampleRate)
         releaseCoefficient = Envelope.coefficient(seconds: release, sampleRate: sampleRate)
@@ -21,28 +21,30 @@ public struct Envelope: Sendable {
     }
 
     /// The per-sample multiplier that falls by 60 dB (a factor of 1000) in `seconds`.
-    @inlinable public static func coefficient(seconds: Float, sampleRate: Float) -> Float {
+    @inlinable @_noAllocation @_noLocks public static func coefficient(seconds: Float, sampleRate: Float) -> Float {
         let n = max(1, seconds * sampleRate)
         // exp(ln(0.001) / n), by a fast series good to 1e-6 for the small exponents used here.
         let x = -6.907_755 / n
         return 1 + x * (1 + x * (0.5 + x * (1.0 / 6 + x * (1.0 / 24))))
     }
 
-    @inlinable public mutating func gateOn() { stage = .attack }
+    @inlinable @_noAllocation @_noLocks public mutating func gateOn() { stage = .attack }
 
-    @inlinable public mutating func gateOff() { if isActive { stage = .release } }
+    @inlinable @_noAllocation @_noLocks public mutating func gateOff() { if isActive { stage = .release } }
 
-    @inlinable public mutating func kill() {
+    @inlinable @_noAllocation @_noLocks public mutating func kill() {
         stage = .idle
         level = 0
     }
 
     @inlinable public var isActive: Bool {
-        if case .idle = stage { return false }
-        return true
+        @_noAllocation @_noLocks get {
+            if case .idle = stage { return false }
+            return true
+        }
     }
 
-    @inlinable public mutating func next() -> Float {
+    @inlinable @_noAllocation @_noLocks public mutating func next() -> Float {
         switch stage {
         case .idle:
             return 0

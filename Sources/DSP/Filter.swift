@@ -23,7 +23,7 @@ public struct StateVariableFilter: Sendable {
     @inlinable public init() {}
 
     /// Sets cutoff (Hz) and resonance (0...1). Costs a `tan`: call at control rate, not per sample.
-    @inlinable public mutating func set(cutoff: Float, resonance: Float, sampleRate: Float) {
+    @inlinable @_noAllocation @_noLocks public mutating func set(cutoff: Float, resonance: Float, sampleRate: Float) {
         let fc = min(max(cutoff, 10), sampleRate * 0.45)
         let w = Float.pi * fc / sampleRate
         // tanf neither allocates nor locks; the checker cannot see into libm.
@@ -35,7 +35,7 @@ public struct StateVariableFilter: Sendable {
         a3 = g * a2
     }
 
-    @inlinable public mutating func process(_ v0: Float, mode: FilterMode) -> Float {
+    @inlinable @_noAllocation @_noLocks public mutating func process(_ v0: Float, mode: FilterMode) -> Float {
         let v3 = v0 - ic2
         let v1 = a1 * ic1 + a2 * v3
         let v2 = ic2 + a2 * ic1 + a3 * v3
@@ -48,11 +48,13 @@ public struct StateVariableFilter: Sendable {
         }
     }
 
-    @inlinable public mutating func reset() {
+    @inlinable @_noAllocation @_noLocks public mutating func reset() {
         ic1 = 0
         ic2 = 0
     }
 
     /// True when the state has blown up (NaN/Inf); the owner resets the voice.
-    @inlinable public var isBroken: Bool { !ic1.isFinite || !ic2.isFinite }
+    @inlinable public var isBroken: Bool {
+        @_noAllocation @_noLocks get { !ic1.isFinite || !ic2.isFinite }
+    }
 }

@@ -30,7 +30,7 @@ public struct Limiter: @unchecked Sendable {
     @inlinable public func deallocate() { delay.deallocate() }
 
     /// Limits the stereo block in place.
-    @inlinable public mutating func process(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, count: Int) {
+    @inlinable @_noAllocation @_noLocks public mutating func process(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, count: Int) {
         let n = lookahead
         var w = writeIndex
         var g = gain

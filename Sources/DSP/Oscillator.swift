@@ -15,7 +15,7 @@ public enum Waveform: UInt8, Sendable, CaseIterable {
 
 /// PolyBLEP correction: smooths the step of a naive saw/square over one sample either side of
 /// the discontinuity, pushing aliasing far below the naive waveform's.
-@inlinable @usableFromInline func polyBLEP(_ t: Float, _ dt: Float) -> Float {
+@inlinable @_noAllocation @_noLocks @usableFromInline func polyBLEP(_ t: Float, _ dt: Float) -> Float {
     if t < dt {
         let x = t / dt
         return x + x - x * x - 1
@@ -35,7 +35,7 @@ public struct Oscillator: Sendable {
     @inlinable public init(phase: Float = 0) { self.phase = phase }
 
     /// Next sample for a frequency given as cycles per sample (`hz / sampleRate`).
-    @inlinable public mutating func next(_ waveform: Waveform, increment dt: Float) -> Float {
+    @inlinable @_noAllocation @_noLocks public mutating func next(_ waveform: Waveform, increment dt: Float) -> Float {
         let t = phase
         var value: Float
         switch waveform {
@@ -63,7 +63,7 @@ public struct Oscillator: Sendable {
 
 /// Sine of a phase 0..<1 (one cycle) by a 7th-order odd polynomial on a quarter-wave-folded
 /// argument; error below 2e-4, no libm call.
-@inlinable public func fastSine(_ phase: Float) -> Float {
+@inlinable @_noAllocation @_noLocks public func fastSine(_ phase: Float) -> Float {
     var p = phase - floorFast(phase)
     if p > 0.5 { p -= 1 }
     let x = p * 2 * Float.pi
@@ -78,7 +78,7 @@ public struct Noise: Sendable {
 
     @inlinable public init(seed: UInt32) { state = seed == 0 ? 0x9E37_79B9 : seed }
 
-    @inlinable public mutating func next() -> Float {
+    @inlinable @_noAllocation @_noLocks public mutating func next() -> Float {
         var x = state
         x ^= x << 13
         x ^= x >> 17

@@ -12,13 +12,13 @@ public struct Smoother: Sendable {
         coefficient = Envelope.coefficient(seconds: time, sampleRate: sampleRate)
     }
 
-    @inlinable public mutating func next() -> Float {
+    @inlinable @_noAllocation @_noLocks public mutating func next() -> Float {
         value = target + (value - target) * coefficient
         return value
     }
 
     /// Advances `count` samples at once (for control-rate parameters).
-    @inlinable public mutating func advance(_ count: Int) -> Float {
+    @inlinable @_noAllocation @_noLocks public mutating func advance(_ count: Int) -> Float {
         var c = coefficient
         var n = count
         var k: Float = 1

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests (swift test) and integration tests against the real binary,
+# a real jackd (dummy driver) and real OSC clients. Installs what is missing first.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/setup-debian.sh --test || exit 1
+swift build -c release || exit 1
+
+swift test 2>&1 | tee .build/unit-tests.log
+unit=${PIPESTATUS[0]}
+
+POLYPHON_BIN="$PWD/.build/release/polyphon" python3 -m pytest -v -p no:cacheprovider Tests/Integration 2>&1 | tee .build/integration-tests.log
+integration=${PIPESTATUS[0]}
+
+# One closing line for both runners.
+u_pass=$(grep -oE 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' .build/unit-tests.log | grep -oE '[0-9]+' | head -1)
+u_fail=$(grep -E '^✘ Test .* failed' .build/unit-tests.log | grep -vc 'Test run with')
+i_pass=$(grep -oE '[0-9]+ passed' .build/integration-tests.log | tail -1 | grep -oE '[0-9]+')
+i_fail=$(grep -oE '[0-9]+ failed' .build/integration-tests.log | tail -1 | grep -oE '[0-9]+')
+echo "unit: ${u_pass:-0} passed, ${u_fail:-0} failed (exit $unit); integration: ${i_pass:-0} passed, ${i_fail:-0} failed (exit $integration)"
+echo "tests: $(( ${u_pass:-0} + ${i_pass:-0} )) passed, $(( ${u_fail:-0} + ${i_fail:-0} )) failed"
+[ "$unit" = 0 ] && [ "$integration" = 0 ]
