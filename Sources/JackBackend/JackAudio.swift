@@ -1,6 +1,7 @@
 import CJack
 import Engine
 import Realtime
+import Logging
 import Synchronization
 
 /// What the process callback needs, reached through JACK's `void *arg`. Holds the renderer and
@@ -76,4 +77,11 @@ func jackShutdown(_ code: jack_status_t, _ reason: UnsafePointer<CChar>?, _ arg:
     guard let arg else { return }
     let text = reason.map { String(cString: $0) } ?? "no reason given"
     Unmanaged<JackOutput>.fromOpaque(arg).takeUnretainedValue().serverWentAway(reason: text)
+}
+
+/// libjack's own messages ("Cannot connect to server socket" on every reconnect attempt) go to
+/// our log at debug level instead of raw stderr; our own lines already say what happened.
+func jackMessage(_ text: UnsafePointer<CChar>?) {
+    guard let text else { return }
+    Logger(label: "jack").debug("\(String(cString: text))")
 }

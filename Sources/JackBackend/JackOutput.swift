@@ -45,10 +45,18 @@ public final class JackOutput: @unchecked Sendable {
         self.serverName = serverName
         self.autoConnect = autoConnect
         self.logger = logger
+        JackOutput.quietLibjack()
+    }
+
+    /// Sends libjack's error and info output to our log (debug level).
+    static func quietLibjack() {
+        jack_set_error_function(jackMessage)
+        jack_set_info_function(jackMessage)
     }
 
     /// Opens a client without starting a server; returns its sample rate and period.
     public static func probe(clientName: String, serverName: String?) -> (sampleRate: Int, period: Int)? {
+        quietLibjack()
         var status = jack_status_t(0)
         guard let c = polyphon_jack_open(clientName + "-probe", JackNoStartServer, &status, serverName) else { return nil }
         let result = (Int(jack_get_sample_rate(c)), Int(jack_get_buffer_size(c)))
