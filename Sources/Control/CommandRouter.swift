@@ -14,6 +14,28 @@ public struct Rejection: Error, Sendable, Equatable {
     public var reply: OSCMessage { OSCMessage("/polyphon/error", [.string(address), .string(reason)]) }
 }
 
+/// Cue playback as the OSC surface sees it: `/polyphon/cue/{load,go,goto,stop,pause}`.
+public protocol CueDeck: AnyObject, Sendable {
+    /// Loads and checks a cue file, replacing the current one only if it has no errors.
+    func load(path: String) throws(Rejection)
+    func go()
+    func goto(label: String) throws(Rejection)
+    func stop()
+    func pause()
+    /// The cue that fired last and the one that comes next, as an operator reads them.
+    var position: (current: String, next: String) { get }
+}
+
+/// What a validated message will do.
+public enum PreparedCommand {
+    /// A change of the steering state.
+    case change((inout Steering) -> Void)
+    /// Replies for the sender (status, pong).
+    case replies([OSCMessage])
+    /// A transport action on the cue deck.
+    case action(() -> Void)
+}
+
 /// Live figures the status reply carries but the parameter store doesn't hold.
 public struct LiveFigures: Sendable {
     public var load: Double = 0
@@ -38,9 +60,14 @@ public final class CommandRouter: Sendable {
     /// Every concrete address, for pattern matching (`/polyphon/agent/*/mute`).
     public let addresses: [String]
 
-    public init(store: ParameterStore, agentNames: [String], figures: @escaping @Sendable () -> LiveFigures = { LiveFigures() }) {
+    /// Cue playback, when this router drives a live server.
+    let deck: (any CueDeck)?
+
+    public init(store: ParameterStore, agentNames: [String], deck: (any CueDeck)? = nil,
+                figures: @escaping @Sendable () -> LiveFigures = { LiveFigures() }) {
         self.store = store
         self.agentNames = agentNames
+        self.deck = deck
         self.figures = figures
         var all = CommandRouter.bandAddresses
         for name in agentNames {
@@ -53,7 +80,33 @@ public final class CommandRouter: Sendable {
         "/polyphon/tempo", "/polyphon/tempo/norm", "/polyphon/density", "/polyphon/mood", "/polyphon/mood/xy",
         "/polyphon/mood/valence", "/polyphon/mood/arousal", "/polyphon/key", "/polyphon/master/gain",
         "/polyphon/transport/play", "/polyphon/transport/stop", "/polyphon/panic", "/polyphon/status", "/polyphon/ping",
+        "/polyphon/cue/load", "/polyphon/cue/go", "/polyphon/cue/goto", "/polyphon/cue/stop", "/polyphon/cue/pause",
     ]
+    /// Band-level addresses a cue-file ramp can glide.
+    public static let rampable = ["/polyphon/tempo", "/polyphon/density", "/polyphon/master/gain",
+                                  "/polyphon/mood/valence", "/polyphon/mood/arousal"]
+
+    /// The current value of a continuous parameter (the start of a ramp), or nil if `address`
+    /// is not one.
+    public func currentValue(of address: String) -> Double? {
+        let s = store.read()
+        switch address {
+        case "/polyphon/tempo": return s.tempo
+        case "/polyphon/density": return s.density
+        case "/polyphon/master/gain": return s.masterGain
+        case "/polyphon/mood/valence": return s.mood.valence
+        case "/polyphon/mood/arousal": return s.mood.arousal
+        default:
+            let parts = address.split(separator: "/").map(String.init)
+            guard parts.count == 4, parts[1] == "agent", let i = agentNames.firstIndex(of: parts[2]) else { return nil }
+            switch parts[3] {
+            case "gain": return s.agents[i].gain
+            case "pan": return s.agents[i].pan
+            case "density": return s.agents[i].density ?? s.density
+            default: return nil
+            }
+        }
+    }
     static let agentParameters = ["mute", "solo", "gain", "pan", "density"]
 
     /// Handles one message. Returns the replies for its sender (status, pong or an error).
@@ -67,6 +120,21 @@ public final class CommandRouter: Sendable {
 
     /// Validates and applies; throws without touching the store on any mistake.
     public func route(_ message: OSCMessage) throws(Rejection) -> [OSCMessage] {
+        switch try prepare(message) {
+        case .change(let change):
+            store.update { change(&$0) }
+            return []
+        case .replies(let replies):
+            return replies
+        case .action(let action):
+            action()
+            return []
+        }
+    }
+
+    /// Validates a message completely and says what it will do, changing nothing yet. A pattern
+    /// that reaches several addresses becomes one change that sets them all.
+    public func prepare(_ message: OSCMessage) throws(Rejection) -> PreparedCommand {
         let targets: [String]
         if OSCPattern.isPattern(message.address) {
             targets = addresses.filter { OSCPattern.matches(message.address, $0) }
@@ -76,15 +144,38 @@ public final class CommandRouter: Sendable {
         guard !targets.isEmpty else {
             throw Rejection(message.address, unknownReason(message.address))
         }
-        if targets == ["/polyphon/status"] { return [statusReply()] }
-        if targets == ["/polyphon/ping"] { return [OSCMessage("/polyphon/pong")] }
-        // Check every target first, then apply them all in one update.
+        if targets == ["/polyphon/status"] { return .replies([statusReply()]) }
+        if targets == ["/polyphon/ping"] { return .replies([OSCMessage("/polyphon/pong")]) }
+        if targets.count == 1, targets[0].hasPrefix("/polyphon/cue/") { return try cueAction(targets[0], message) }
         var changes: [(inout Steering) -> Void] = []
-        for t in targets where t != "/polyphon/status" && t != "/polyphon/ping" {
+        for t in targets where t != "/polyphon/status" && t != "/polyphon/ping" && !t.hasPrefix("/polyphon/cue/") {
             changes.append(try change(for: t, message))
         }
-        store.update { s in for c in changes { c(&s) } }
-        return []
+        return .change { s in for c in changes { c(&s) } }
+    }
+
+    private func cueAction(_ target: String, _ m: OSCMessage) throws(Rejection) -> PreparedCommand {
+        guard let deck else { throw Rejection(m.address, "cue playback is not available here") }
+        // A desk's GO button sends 1 on press and 0 on release: only the press counts.
+        if target != "/polyphon/cue/load" && target != "/polyphon/cue/goto",
+           let first = m.arguments.first, let v = first.number, v < 0.5 {
+            return .action {}
+        }
+        switch target {
+        case "/polyphon/cue/load":
+            try count(m, 1, "s: a cue file path")
+            let path = try string(m, 0)
+            try deck.load(path: path)
+            return .action {}
+        case "/polyphon/cue/goto":
+            try count(m, 1, "s: a label")
+            let label = try string(m, 0)
+            try deck.goto(label: label)
+            return .action {}
+        case "/polyphon/cue/go": return .action { deck.go() }
+        case "/polyphon/cue/stop": return .action { deck.stop() }
+        default: return .action { deck.pause() }
+        }
     }
 
     private func unknownReason(_ address: String) -> String {
@@ -250,6 +341,8 @@ public final class CommandRouter: Sendable {
             .string("audio"), .int(f.audioRunning ? 1 : 0),
             .string("bar"), .int(Int32(clamping: f.conductor.bar)),
             .string("chord"), .string(f.conductor.chord.description),
+            .string("cue"), .string(deck?.position.current ?? ""),
+            .string("next"), .string(deck?.position.next ?? ""),
         ])
     }
 }

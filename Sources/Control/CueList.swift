@@ -1,15 +1,42 @@
 import Engine
 
-/// A script of OSC messages at given times, for offline renders and (later) live playback.
+/// A script for a whole set: timed OSC messages, ramps, holds for a desk's GO, labels and jumps.
 ///
-/// One entry per line: `TIME ADDRESS [ARGS...]`, `#` starts a comment.
-/// TIME is seconds (`12.5`), minutes and seconds (`1:02.5`), or `+N` seconds after the entry
-/// before. Arguments are integers (`i`), decimals (`f`), `true`/`false`, or strings, quoted
-/// when they contain spaces. See README "Cue files".
+/// One item per line, `#` starts a comment:
+/// - `TIME ADDRESS [ARGS...]`: a message at TIME.
+/// - `TIME ramp LENGTH ADDRESS VALUE`: glide a number from its current value to VALUE over LENGTH.
+/// - `label NAME`, `goto NAME [TIMES]` (forever without TIMES), `wait go`.
+///
+/// TIME is `12.5` or `1:02.5` (seconds from the start of the section), `@5` or `@5:3` (bar 5,
+/// beat 3 of the section, bar 1 starting at the first bar line of the section), or relative to
+/// the entry before: `+2`, `+2s`, `+4bars`, `+3beats`. LENGTH is `4`, `4s`, `8bars` or `2beats`.
+/// A section starts where playback starts, at a label, and when a GO releases a `wait go`.
+/// Arguments are integers (`i`), decimals (`f`), `true`/`false`, or strings (quoted for spaces).
 public struct CueList: Sendable {
+    /// When an entry happens.
+    public enum Time: Sendable, Equatable {
+        case seconds(Double)
+        case bar(Int, beat: Double)
+        case afterSeconds(Double)
+        case afterBeats(Double)
+    }
+
+    /// A length of time for ramps.
+    public enum Length: Sendable, Equatable {
+        case seconds(Double)
+        case beats(Double)
+    }
+
+    public enum Item: Sendable {
+        case message(time: Time, message: OSCMessage)
+        case ramp(time: Time, length: Length, address: String, target: Double)
+        case label(String)
+        case goto(label: String, times: Int?)
+        case waitGo
+    }
+
     public struct Entry: Sendable {
-        public var seconds: Double
-        public var message: OSCMessage
+        public var item: Item
         public var line: Int
         public var column: Int
     }
@@ -17,100 +44,212 @@ public struct CueList: Sendable {
     public var file: String
     public var entries: [Entry]
 
-    /// Parses and checks every line; throws `SourceErrors` listing every mistake.
+    /// Labels and the index of the entry they name.
+    public var labels: [String: Int] {
+        var map: [String: Int] = [:]
+        for (i, e) in entries.enumerated() { if case .label(let name) = e.item { map[name] = i } }
+        return map
+    }
+
+    /// Parses every line; throws `SourceErrors` listing every mistake with line and column.
     public init(file: String, text: String) throws(SourceErrors) {
         self.file = file
         entries = []
         var errors: [SourceError] = []
-        var previous = 0.0
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = index + 1
-            var tokens: [(text: String, column: Int, quoted: Bool)] = []
-            let chars = Array(raw)
-            var i = 0
-            var lineError = false
-            func fail(_ column: Int, _ message: String) {
-                errors.append(SourceError(file: file, line: lineNumber, column: column, message: message))
-                lineError = true
-            }
-            while i < chars.count {
-                if chars[i] == " " || chars[i] == "\t" || chars[i] == "\r" { i += 1; continue }
-                if chars[i] == "#" { break }
-                let start = i
-                if chars[i] == "\"" {
-                    i += 1
-                    var text = ""
-                    while i < chars.count && chars[i] != "\"" { text.append(chars[i]); i += 1 }
-                    if i == chars.count { fail(start + 1, "expected a closing '\"'"); break }
-                    i += 1
-                    tokens.append((text, start + 1, true))
-                } else {
-                    while i < chars.count && chars[i] != " " && chars[i] != "\t" && chars[i] != "\r" { i += 1 }
-                    tokens.append((String(chars[start..<i]), start + 1, false))
-                }
-            }
-            if lineError || tokens.isEmpty { continue }
-            guard let seconds = CueList.time(tokens[0].text, after: previous) else {
-                fail(tokens[0].column, "expected a time (12.5, 1:02.5 or +2), found '\(tokens[0].text)'")
+            let line = index + 1
+            let tokens = CueLineTokens(raw)
+            if let (column, message) = tokens.error {
+                errors.append(SourceError(file: file, line: line, column: column, message: message))
                 continue
             }
-            guard tokens.count >= 2, tokens[1].text.hasPrefix("/"), !tokens[1].quoted else {
-                fail(tokens.count >= 2 ? tokens[1].column : chars.count + 1, "expected an OSC address starting with '/' after the time")
-                continue
+            if tokens.items.isEmpty { continue }
+            do {
+                entries.append(try CueList.parse(tokens.items, line: line))
+            } catch {
+                errors.append(SourceError(file: file, line: line, column: error.column, message: error.message))
             }
-            if seconds < previous {
-                fail(tokens[0].column, "time \(seconds) s is before the previous entry (\(previous) s); entries must be in order")
-                continue
-            }
-            let arguments = tokens.dropFirst(2).map { t -> OSCArgument in
-                if t.quoted { return .string(t.text) }
-                if t.text == "true" { return .bool(true) }
-                if t.text == "false" { return .bool(false) }
-                if let n = Int32(t.text) { return .int(n) }
-                if let f = Float(t.text) { return .float(f) }
-                return .string(t.text)
-            }
-            previous = seconds
-            entries.append(Entry(seconds: seconds, message: OSCMessage(tokens[1].text, Array(arguments)),
-                                 line: lineNumber, column: tokens[1].column))
         }
-        if !errors.isEmpty { throw SourceErrors(errors: errors) }
+        // Jumps must name a label that exists.
+        let known = labels
+        for e in entries {
+            if case .goto(let target, _) = e.item, known[target] == nil {
+                errors.append(SourceError(file: file, line: e.line, column: e.column + 5,
+                                          message: "no label '\(target)' in this file (labels: \(known.keys.sorted().joined(separator: ", ")))"))
+            }
+        }
+        var seen: Set<String> = []
+        for e in entries {
+            if case .label(let name) = e.item, !seen.insert(name).inserted {
+                errors.append(SourceError(file: file, line: e.line, column: e.column + 6, message: "label '\(name)' is defined twice"))
+            }
+        }
+        if !errors.isEmpty { throw SourceErrors(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
     }
 
-    static func time(_ text: String, after previous: Double) -> Double? {
+    struct LineError: Error {
+        var column: Int
+        var message: String
+    }
+
+    static func parse(_ t: [CueLineTokens.Token], line: Int) throws(LineError) -> Entry {
+        let first = t[0]
+        switch first.text {
+        case "label":
+            guard t.count == 2, !t[1].quoted else { throw LineError(column: first.column, message: "expected 'label NAME'") }
+            return Entry(item: .label(t[1].text), line: line, column: first.column)
+        case "wait":
+            guard t.count == 2, t[1].text == "go" else { throw LineError(column: first.column, message: "expected 'wait go'") }
+            return Entry(item: .waitGo, line: line, column: first.column)
+        case "goto":
+            guard t.count == 2 || t.count == 3 else { throw LineError(column: first.column, message: "expected 'goto LABEL [TIMES]'") }
+            var times: Int?
+            if t.count == 3 {
+                guard let n = Int(t[2].text), n >= 1 else {
+                    throw LineError(column: t[2].column, message: "expected a number of repeats (1 or more), found '\(t[2].text)'")
+                }
+                times = n
+            }
+            return Entry(item: .goto(label: t[1].text, times: times), line: line, column: first.column)
+        default:
+            break
+        }
+        guard let time = CueList.time(first.text), !first.quoted else {
+            throw LineError(column: first.column, message: "expected a time (12.5, 1:02.5, @5:3, +2, +4bars), 'label', 'goto' or 'wait go', found '\(first.text)'")
+        }
+        var i = 1
+        if t.count > 1 && t[1].text == "ramp" {
+            guard t.count == 5 else {
+                throw LineError(column: t[i].column, message: "expected 'ramp LENGTH ADDRESS VALUE'")
+            }
+            guard let length = CueList.length(t[2].text) else {
+                throw LineError(column: t[2].column, message: "expected a ramp length (4, 4s, 8bars, 2beats), found '\(t[2].text)'")
+            }
+            guard t[3].text.hasPrefix("/") else { throw LineError(column: t[3].column, message: "expected an OSC address starting with '/'") }
+            guard let target = Double(t[4].text), target.isFinite else {
+                throw LineError(column: t[4].column, message: "expected the ramp's target number, found '\(t[4].text)'")
+            }
+            return Entry(item: .ramp(time: time, length: length, address: t[3].text, target: target), line: line, column: t[3].column)
+        }
+        guard i < t.count, t[i].text.hasPrefix("/"), !t[i].quoted else {
+            throw LineError(column: i < t.count ? t[i].column : first.column + first.text.count + 1,
+                            message: "expected an OSC address starting with '/' (or 'ramp') after the time")
+        }
+        let address = t[i].text
+        let column = t[i].column
+        i += 1
+        let arguments = t[i...].map { token -> OSCArgument in
+            if token.quoted { return .string(token.text) }
+            if token.text == "true" { return .bool(true) }
+            if token.text == "false" { return .bool(false) }
+            if let n = Int32(token.text) { return .int(n) }
+            if let f = Float(token.text) { return .float(f) }
+            return .string(token.text)
+        }
+        return Entry(item: .message(time: time, message: OSCMessage(address, Array(arguments))), line: line, column: column)
+    }
+
+    static func time(_ text: String) -> Time? {
         if text.hasPrefix("+") {
-            guard let d = Double(text.dropFirst()), d.isFinite, d >= 0 else { return nil }
-            return previous + d
+            let body = String(text.dropFirst())
+            if let l = length(body) {
+                switch l {
+                case .seconds(let s): return .afterSeconds(s)
+                case .beats(let b): return .afterBeats(b)
+                }
+            }
+            return nil
+        }
+        if text.hasPrefix("@") {
+            let parts = text.dropFirst().split(separator: ":", omittingEmptySubsequences: false)
+            guard let bar = Int(parts[0]), bar >= 1, parts.count <= 2 else { return nil }
+            var beat = 1.0
+            if parts.count == 2 {
+                guard let b = Double(parts[1]), b >= 1, b.isFinite else { return nil }
+                beat = b
+            }
+            return .bar(bar, beat: beat)
         }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count == 2, let m = Int(parts[0]), m >= 0, let s = Double(parts[1]), s.isFinite, s >= 0, s < 60 {
-            return Double(m) * 60 + s
+            return .seconds(Double(m) * 60 + s)
         }
-        if parts.count == 1, let s = Double(text), s.isFinite, s >= 0 { return s }
+        if parts.count == 1, let s = Double(text), s.isFinite, s >= 0 { return .seconds(s) }
         return nil
     }
 
-    /// Checks every message against a patch's address space and value rules, as the server
-    /// would, without playing anything.
+    static func length(_ text: String) -> Length? {
+        for (suffix, beatsPer) in [("bars", 4.0), ("bar", 4.0), ("beats", 1.0), ("beat", 1.0)] where text.hasSuffix(suffix) {
+            guard let n = Double(text.dropLast(suffix.count)), n.isFinite, n >= 0 else { return nil }
+            return .beats(n * beatsPer)
+        }
+        let body = text.hasSuffix("s") ? String(text.dropLast()) : text
+        guard let n = Double(body), n.isFinite, n >= 0 else { return nil }
+        return .seconds(n)
+    }
+
+    /// Checks every message and ramp against a patch's address space and value rules, as the
+    /// server would, without playing anything. Jumps were checked when parsing.
     public func check(against patch: Patch) throws(SourceErrors) {
-        let router = CommandRouter(store: ParameterStore(patch.initialSteering), agentNames: patch.agents.map(\.spec.name))
+        try check(agentNames: patch.agents.map(\.spec.name), steering: patch.initialSteering)
+    }
+
+    /// Checks against a band's agents, on a scratch copy of `steering` (nothing live changes).
+    public func check(agentNames: [String], steering: Steering) throws(SourceErrors) {
+        let router = CommandRouter(store: ParameterStore(steering), agentNames: agentNames)
         var errors: [SourceError] = []
         for e in entries {
-            do {
-                _ = try router.route(e.message)
+            do throws(Rejection) {
+                switch e.item {
+                case .message(_, let message):
+                    _ = try router.prepare(message)
+                case .ramp(_, _, let address, let target):
+                    guard router.currentValue(of: address) != nil else {
+                        throw Rejection(address, "cannot be ramped; ramps take \(CommandRouter.rampable.joined(separator: ", ")) and /polyphon/agent/NAME/{gain,pan,density}")
+                    }
+                    _ = try router.prepare(OSCMessage(address, [.float(Float(target))]))
+                default:
+                    break
+                }
             } catch {
-                errors.append(SourceError(file: file, line: e.line, column: e.column, message: "\(e.message.address): \(error.reason)"))
+                errors.append(SourceError(file: file, line: e.line, column: e.column, message: "\(error.address): \(error.reason)"))
             }
         }
         if !errors.isEmpty { throw SourceErrors(errors: errors) }
     }
+}
 
-    /// The entries as changes at exact frames of a render, applied with the live server's rules.
-    public func timedChanges(sampleRate: Double, agentNames: [String]) -> [TimedChange] {
-        entries.map { e in
-            let message = e.message
-            return TimedChange(frame: Int64(e.seconds * sampleRate)) { store in
-                _ = CommandRouter(store: store, agentNames: agentNames).handle(message)
+/// The words of one cue-file line, with their columns; quoted strings keep their spaces.
+struct CueLineTokens {
+    struct Token {
+        var text: String
+        var column: Int
+        var quoted: Bool
+    }
+
+    var items: [Token] = []
+    var error: (Int, String)?
+
+    init(_ raw: Substring) {
+        let chars = Array(raw)
+        var i = 0
+        while i < chars.count {
+            if chars[i] == " " || chars[i] == "\t" || chars[i] == "\r" { i += 1; continue }
+            if chars[i] == "#" { break }
+            let start = i
+            if chars[i] == "\"" {
+                i += 1
+                var text = ""
+                while i < chars.count && chars[i] != "\"" { text.append(chars[i]); i += 1 }
+                if i == chars.count {
+                    error = (start + 1, "expected a closing '\"'")
+                    return
+                }
+                i += 1
+                items.append(Token(text: text, column: start + 1, quoted: true))
+            } else {
+                while i < chars.count && chars[i] != " " && chars[i] != "\t" && chars[i] != "\r" { i += 1 }
+                items.append(Token(text: String(chars[start..<i]), column: start + 1, quoted: false))
             }
         }
     }

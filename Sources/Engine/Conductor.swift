@@ -15,6 +15,13 @@ public struct NoteRecord: Sendable, Equatable {
     public var chord: Chord
 }
 
+/// Feeds the conductor timed changes just before it schedules up to a frame: a cue player,
+/// which must convert bars and beats to frames with the tempo in force at that moment.
+/// Called on the conductor's thread.
+public protocol CueSource: AnyObject, Sendable {
+    func conductor(_ conductor: Conductor, willAdvanceTo target: Int64)
+}
+
 /// What the conductor is playing now, for status replies.
 public struct ConductorSnapshot: Sendable {
     public var bar = 0
@@ -72,6 +79,10 @@ public final class Conductor: @unchecked Sendable {
     public var onNote: (@Sendable (NoteRecord) -> Void)?
 
     private let snapshotLock = Mutex(ConductorSnapshot())
+    private let scheduled = Mutex<[TimedChange]>([])
+    private let lateCount = Atomic<Int>(0)
+    /// Something that feeds timed changes just in time (a cue player), asked before each advance.
+    public var cueSource: (any CueSource)?
     private let running = Atomic<Bool>(false)
     private var thread: Thread?
 
@@ -107,9 +118,46 @@ public final class Conductor: @unchecked Sendable {
         anchorFrame + (beat - anchorBeat) * 60 / tempo * sampleRate
     }
 
+    /// Applies `change` to the parameter store when the schedule reaches its frame, so what it
+    /// changes starts exactly there (gains at that sample, tempo at the next beat, mood at the
+    /// next bar). A change already behind the schedule is applied at once and counted as late.
+    /// Safe from any thread.
+    public func schedule(_ change: TimedChange) {
+        scheduled.withLock { $0.append(change) }
+    }
+
+    /// Timed changes that arrived after their frame had been scheduled.
+    public var lateChanges: Int { lateCount.load(ordering: .relaxed) }
+
+    /// The frame at which beat `beat` (counted from the start) falls under the current tempo.
+    public func frame(atBeat beat: Double) -> Int64 { Int64(frame(ofBeat: beat).rounded(.down)) }
+
+    /// The beat position of `frame` under the current tempo.
+    public func beat(atFrame frame: Int64) -> Double { anchorBeat + (Double(frame) - anchorFrame) / sampleRate * tempo / 60 }
+
+    /// The frame up to which everything is scheduled.
+    public var scheduledUntil: Int64 { horizon }
+
     /// Schedules everything before `target` (an audio-clock frame) and hands it to the renderer.
     public func advance(to target: Int64) {
         flushOutbox()
+        guard target > horizon else { return }
+        cueSource?.conductor(self, willAdvanceTo: target)
+        let due = scheduled.withLock { list -> [TimedChange] in
+            let d = list.enumerated().filter { $0.element.frame < target }
+                .sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }.map(\.element)
+            list.removeAll { $0.frame < target }
+            return d
+        }
+        for change in due {
+            if change.frame < horizon { lateCount.add(1, ordering: .relaxed) } else { scheduleMusic(until: change.frame) }
+            change.apply(store)
+        }
+        scheduleMusic(until: target)
+        flushOutbox()
+    }
+
+    private func scheduleMusic(until target: Int64) {
         guard target > horizon else { return }
         let s = store.read()
         applyLiveChanges(s)
@@ -134,7 +182,6 @@ public final class Conductor: @unchecked Sendable {
             $0 = ConductorSnapshot(bar: max(0, bar), beat: max(0, nextBeat - 1) % meter.beatsPerBar,
                                    appliedTempo: tempo, key: currentKey, chord: currentChord, horizon: target)
         }
-        flushOutbox()
     }
 
     /// Gains, pans, mutes, master gain, transport and panic take effect at once (at the horizon),

@@ -31,29 +31,27 @@ public struct OfflineRender {
 
     /// Renders `seconds` of stereo audio. `onNote` receives the event stream; `onBlock` sees each
     /// block (for measurements) before it is copied out.
-    public func run(seconds: Double, changes: [TimedChange] = [], onNote: (@Sendable (NoteRecord) -> Void)? = nil) -> (left: [Float], right: [Float]) {
-        let store = ParameterStore(patch.initialSteering)
+    /// - Parameter store: the steering state to render from (a fresh one from the patch if nil);
+    ///   pass one to drive it with a cue player.
+    public func run(seconds: Double, store given: ParameterStore? = nil, changes: [TimedChange] = [],
+                    cueSource: (any CueSource)? = nil,
+                    onNote: (@Sendable (NoteRecord) -> Void)? = nil) -> (left: [Float], right: [Float]) {
+        let store = given ?? ParameterStore(patch.initialSteering)
         let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate)
         let conductor = Conductor(patch: patch, store: store, renderer: renderer)
         conductor.onNote = onNote
+        conductor.cueSource = cueSource
+        for change in changes { conductor.schedule(change) }
         let total = Int(seconds * sampleRate)
         var left = [Float](repeating: 0, count: total)
         var right = [Float](repeating: 0, count: total)
-        let sorted = changes.sorted { $0.frame < $1.frame }
-        var next = 0
         var done = 0
         left.withUnsafeMutableBufferPointer { l in
             right.withUnsafeMutableBufferPointer { r in
                 while done < total {
                     let n = min(blockSize, total - done)
-                    let end = Int64(done + n)
-                    // Each change lands at its exact frame: decisions before it use the old state.
-                    while next < sorted.count && sorted[next].frame < end {
-                        conductor.advance(to: max(Int64(done), sorted[next].frame))
-                        sorted[next].apply(store)
-                        next += 1
-                    }
-                    conductor.advance(to: end)
+                    // Timed changes land at their exact frame inside `advance`.
+                    conductor.advance(to: Int64(done + n))
                     renderer.render(frames: n, left: l.baseAddress! + done, right: r.baseAddress! + done)
                     done += n
                 }

@@ -10,7 +10,8 @@ struct Render: ParsableCommand {
     @Option(help: "Length in seconds.") var seconds: Double = 30
     @Option(help: "Seed for every random choice (default: the patch's).") var seed: UInt64?
     @Option(help: "Patch file.") var patch: String = "Patches/default.patch"
-    @Option(help: "Cue file of timed OSC messages to apply during the render.") var cues: String?
+    @Option(help: "Cue file to play during the render.") var cues: String?
+    @Option(help: "Seconds a 'wait go' in the cue file holds before the render goes on.") var goAfter: Double = 4
     @Option(help: "Write the note event stream (CSV) here.") var events: String?
     @Option(help: "Sample rate in Hz.") var rate: Int = 48000
     @Argument(help: "Output WAV file.") var output: String
@@ -18,16 +19,20 @@ struct Render: ParsableCommand {
     func run() throws {
         var p = try loadPatch(patch)
         if let seed { p.seed = seed }
-        var changes: [TimedChange] = []
+        let store = ParameterStore(p.initialSteering)
+        var player: CuePlayer?
         if let cues {
             let list = try loadCueList(cues)
             do { try list.check(against: p) } catch { throw ValidationError(error.description) }
-            changes = list.timedChanges(sampleRate: Double(rate), agentNames: p.agents.map(\.spec.name))
+            player = CuePlayer(router: CommandRouter(store: store, agentNames: p.agents.map(\.spec.name)),
+                               sampleRate: Double(rate), autoGo: goAfter)
+            player?.play(list)
         }
         let log = EventLog(agentNames: p.agents.map(\.spec.name))
         var sink: (@Sendable (NoteRecord) -> Void)? = nil
         if events != nil { sink = { @Sendable r in log.append(r) } }
-        let audio = OfflineRender(patch: p, sampleRate: Double(rate)).run(seconds: seconds, changes: changes, onNote: sink)
+        let audio = OfflineRender(patch: p, sampleRate: Double(rate))
+            .run(seconds: seconds, store: store, cueSource: player, onNote: sink)
         try WaveFile.write(path: output, left: audio.left, right: audio.right, sampleRate: rate)
         if let events { try log.csv(sampleRate: Double(rate)).write(toFile: events, atomically: true, encoding: .utf8) }
         let peak = max(audio.left.map(abs).max() ?? 0, audio.right.map(abs).max() ?? 0)

@@ -19,6 +19,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Scheduling lookahead in ms beyond one period.") var lookaheadMs: Double = 10
     @Option(help: "Seed for every random choice (default: the patch's).") var seed: UInt64?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(help: "Cue file to load and start playing (checked first; errors stop the start).") var cues: String?
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -57,7 +58,8 @@ struct Serve: ParsableCommand {
         let output = JackOutput(renderer: renderer, clientName: clientName, serverName: serverName,
                                 autoConnect: !noAutoConnect, logger: logger)
         let started = Date()
-        let router = CommandRouter(store: store, agentNames: p.agents.map(\.spec.name)) {
+        let deck = DeckSlot()
+        let router = CommandRouter(store: store, agentNames: p.agents.map(\.spec.name), deck: deck) {
             var f = LiveFigures()
             let jack = output.figures
             f.load = jack.load
@@ -67,6 +69,12 @@ struct Serve: ParsableCommand {
             f.uptime = Date().timeIntervalSince(started)
             f.conductor = conductor.snapshot
             return f
+        }
+        let player = CuePlayer(router: router, sampleRate: Double(format.sampleRate), logger: logger)
+        deck.player = player
+        conductor.cueSource = player
+        if let cues {
+            do { try player.load(path: cues) } catch { throw ValidationError(error.reason) }
         }
         let osc = OSCServer(port: port, router: router, logger: logger)
         do {
@@ -106,4 +114,16 @@ struct Serve: ParsableCommand {
         output.stop()
         launcher.stop()
     }
+}
+
+/// The router needs the deck and the deck needs the router: this slot closes the loop once both exist.
+final class DeckSlot: CueDeck, @unchecked Sendable {
+    var player: CuePlayer?
+
+    func load(path: String) throws(Rejection) { try player?.load(path: path) }
+    func go() { player?.go() }
+    func goto(label: String) throws(Rejection) { try player?.goto(label: label) }
+    func stop() { player?.stop() }
+    func pause() { player?.pause() }
+    var position: (current: String, next: String) { player?.position ?? ("", "") }
 }
