@@ -29,11 +29,11 @@ public protocol CueDeck: AnyObject, Sendable {
 /// What a validated message will do.
 public enum PreparedCommand {
     /// A change of the steering state.
-    case change((inout Steering) -> Void)
+    case change(@Sendable (inout Steering) -> Void)
     /// Replies for the sender (status, pong).
     case replies([OSCMessage])
     /// A transport action on the cue deck.
-    case action(() -> Void)
+    case action(@Sendable () -> Void)
 }
 
 /// Live figures the status reply carries but the parameter store doesn't hold.
@@ -44,6 +44,13 @@ public struct LiveFigures: Sendable {
     public var uptime: Double = 0
     public var audioRunning = false
     public var conductor = ConductorSnapshot()
+    public var oscReceived = 0
+    public var oscRejected = 0
+    public var oscMalformed = 0
+    public var lateChanges = 0
+    /// Milliseconds from a message's arrival to the sample it changes, on the audio clock.
+    public var latencyMs: Double = 0
+    public var worstLatencyMs: Double = 0
 
     public init() {}
 }
@@ -73,6 +80,8 @@ public final class CommandRouter: Sendable {
         for name in agentNames {
             for p in CommandRouter.agentParameters { all.append("/polyphon/agent/\(name)/\(p)") }
         }
+        // Every continuous parameter also takes 0...1 on ADDRESS/norm, for an unconfigured fader.
+        all += all.filter { Mapping.range(of: $0) != nil && $0 != "/polyphon/tempo" }.map { $0 + "/norm" }
         addresses = all
     }
 
@@ -147,11 +156,12 @@ public final class CommandRouter: Sendable {
         if targets == ["/polyphon/status"] { return .replies([statusReply()]) }
         if targets == ["/polyphon/ping"] { return .replies([OSCMessage("/polyphon/pong")]) }
         if targets.count == 1, targets[0].hasPrefix("/polyphon/cue/") { return try cueAction(targets[0], message) }
-        var changes: [(inout Steering) -> Void] = []
+        var changes: [@Sendable (inout Steering) -> Void] = []
         for t in targets where t != "/polyphon/status" && t != "/polyphon/ping" && !t.hasPrefix("/polyphon/cue/") {
             changes.append(try change(for: t, message))
         }
-        return .change { s in for c in changes { c(&s) } }
+        let all = changes
+        return .change { s in for c in all { c(&s) } }
     }
 
     private func cueAction(_ target: String, _ m: OSCMessage) throws(Rejection) -> PreparedCommand {
@@ -225,7 +235,7 @@ public final class CommandRouter: Sendable {
         return try number(m, 0, 0...1) >= 0.5
     }
 
-    private func change(for target: String, _ m: OSCMessage) throws(Rejection) -> (inout Steering) -> Void {
+    private func change(for target: String, _ m: OSCMessage) throws(Rejection) -> @Sendable (inout Steering) -> Void {
         switch target {
         case "/polyphon/tempo":
             try count(m, 1, "f: BPM")
@@ -275,11 +285,12 @@ public final class CommandRouter: Sendable {
             if let first = m.arguments.first, let v = first.number, v < 0.5 { return { _ in } }
             return try trigger(target)
         default:
+            if target.hasSuffix("/norm") { return try normalized(target, m) }
             return try agentChange(for: target, m)
         }
     }
 
-    private func trigger(_ target: String) throws(Rejection) -> (inout Steering) -> Void {
+    private func trigger(_ target: String) throws(Rejection) -> @Sendable (inout Steering) -> Void {
         switch target {
         case "/polyphon/transport/play":
             return { $0.playing = true }
@@ -290,7 +301,16 @@ public final class CommandRouter: Sendable {
         }
     }
 
-    private func agentChange(for target: String, _ m: OSCMessage) throws(Rejection) -> (inout Steering) -> Void {
+    /// `ADDRESS/norm v`: 0...1 spread over the parameter's range.
+    private func normalized(_ target: String, _ m: OSCMessage) throws(Rejection) -> @Sendable (inout Steering) -> Void {
+        let base = String(target.dropLast("/norm".count))
+        guard let range = Mapping.range(of: base) else { throw Rejection(m.address, "unknown address") }
+        try count(m, 1, "f: 0...1")
+        let v = try number(m, 0, 0...1)
+        return try change(for: base, OSCMessage(base, [.double(range.lowerBound + v * (range.upperBound - range.lowerBound))]))
+    }
+
+    private func agentChange(for target: String, _ m: OSCMessage) throws(Rejection) -> @Sendable (inout Steering) -> Void {
         let parts = target.split(separator: "/").map(String.init)
         guard parts.count == 4, let index = agentNames.firstIndex(of: parts[2]) else {
             throw Rejection(m.address, "unknown address")
@@ -341,6 +361,12 @@ public final class CommandRouter: Sendable {
             .string("audio"), .int(f.audioRunning ? 1 : 0),
             .string("bar"), .int(Int32(clamping: f.conductor.bar)),
             .string("chord"), .string(f.conductor.chord.description),
+            .string("received"), .int(Int32(clamping: f.oscReceived)),
+            .string("rejected"), .int(Int32(clamping: f.oscRejected)),
+            .string("malformed"), .int(Int32(clamping: f.oscMalformed)),
+            .string("late"), .int(Int32(clamping: f.lateChanges)),
+            .string("latency_ms"), .float(Float(f.latencyMs)),
+            .string("worst_latency_ms"), .float(Float(f.worstLatencyMs)),
             .string("cue"), .string(deck?.position.current ?? ""),
             .string("next"), .string(deck?.position.next ?? ""),
         ])

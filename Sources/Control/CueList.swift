@@ -143,7 +143,12 @@ public struct CueList: Sendable {
             if token.text == "true" { return .bool(true) }
             if token.text == "false" { return .bool(false) }
             if let n = Int32(token.text) { return .int(n) }
-            if let f = Float(token.text) { return .float(f) }
+            // A decimal that a 32-bit float writes back the same way is an OSC 'f'; one that
+            // needs more precision (a recorded 'd') stays a double.
+            if let f = Float(token.text), f.isFinite {
+                if f.description == token.text || !(Double(token.text).map { $0.isFinite } ?? false) { return .float(f) }
+                if let d = Double(token.text) { return .double(d) }
+            }
             return .string(token.text)
         }
         return Entry(item: .message(time: time, message: OSCMessage(address, Array(arguments))), line: line, column: column)

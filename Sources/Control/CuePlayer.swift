@@ -175,9 +175,9 @@ public final class CuePlayer: CueSource, CueDeck, @unchecked Sendable {
         let start = s.sectionStart ?? conductor.scheduledUntil
         switch time {
         case .seconds(let t):
-            return start + Int64(t * sampleRate)
+            return start + Int64((t * sampleRate).rounded())
         case .afterSeconds(let t):
-            return s.last + Int64(t * sampleRate)
+            return s.last + Int64((t * sampleRate).rounded())
         case .afterBeats(let b):
             return conductor.frame(atBeat: conductor.beat(atFrame: s.last) + b)
         case .bar(let bar, let beat):

@@ -81,6 +81,8 @@ public final class Conductor: @unchecked Sendable {
     private let snapshotLock = Mutex(ConductorSnapshot())
     private let scheduled = Mutex<[TimedChange]>([])
     private let lateCount = Atomic<Int>(0)
+    private let lastLatency = Atomic<Int>(0)
+    private let worstLatency = Atomic<Int>(0)
     /// Something that feeds timed changes just in time (a cue player), asked before each advance.
     public var cueSource: (any CueSource)?
     private let running = Atomic<Bool>(false)
@@ -129,6 +131,12 @@ public final class Conductor: @unchecked Sendable {
     /// Timed changes that arrived after their frame had been scheduled.
     public var lateChanges: Int { lateCount.load(ordering: .relaxed) }
 
+    /// Frames from a live message's arrival (on the audio clock) to the frame it changes, for
+    /// the last one and the worst so far.
+    public var latency: (last: Int, worst: Int) {
+        (lastLatency.load(ordering: .relaxed), worstLatency.load(ordering: .relaxed))
+    }
+
     /// The frame at which beat `beat` (counted from the start) falls under the current tempo.
     public func frame(atBeat beat: Double) -> Int64 { Int64(frame(ofBeat: beat).rounded(.down)) }
 
@@ -150,8 +158,19 @@ public final class Conductor: @unchecked Sendable {
             return d
         }
         for change in due {
-            if change.frame < horizon { lateCount.add(1, ordering: .relaxed) } else { scheduleMusic(until: change.frame) }
-            change.apply(store)
+            if change.frame == TimedChange.asap {
+                // A live message: lands at the horizon, the earliest frame not yet scheduled.
+            } else if change.frame < horizon {
+                lateCount.add(1, ordering: .relaxed)
+            } else {
+                scheduleMusic(until: change.frame)
+            }
+            if let received = change.receivedAt {
+                let latency = Int(horizon - received)
+                lastLatency.store(latency, ordering: .relaxed)
+                if latency > worstLatency.load(ordering: .relaxed) { worstLatency.store(latency, ordering: .relaxed) }
+            }
+            change.apply(store, horizon)
         }
         scheduleMusic(until: target)
         flushOutbox()

@@ -15,12 +15,14 @@ public final class EventLog: Sendable {
 
     /// One line per note-on: time, agent, pitch, velocity, bar, key tonic, mode, chord root.
     public func csv(sampleRate: Double) -> String {
-        var out = "seconds,frame,agent,pitch,velocity,bar,tonic,mode,chord_root\n"
-        for r in all {
-            let t = String(format: "%.6f", Double(r.frame) / sampleRate)
-            let v = String(format: "%.3f", r.velocity)
-            out += "\(t),\(r.frame),\(agentNames[r.agent]),\(r.pitch),\(v),\(r.bar),\(r.key.tonic.value),\(r.key.mode.rawValue),\(r.chord.root.value)\n"
-        }
-        return out
+        EventLog.header + all.map { EventLog.line($0, agentNames: agentNames, sampleRate: sampleRate) }.joined()
+    }
+
+    static let header = "seconds,frame,agent,pitch,velocity,bar,tonic,mode,chord_root\n"
+
+    static func line(_ r: NoteRecord, agentNames: [String], sampleRate: Double) -> String {
+        let t = String(format: "%.6f", Double(r.frame) / sampleRate)
+        let v = String(format: "%.3f", r.velocity)
+        return "\(t),\(r.frame),\(agentNames[r.agent]),\(r.pitch),\(v),\(r.bar),\(r.key.tonic.value),\(r.key.mode.rawValue),\(r.chord.root.value)\n"
     }
 }

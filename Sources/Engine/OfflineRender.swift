@@ -1,11 +1,23 @@
-/// A change to the steering at an exact frame of an offline render (a cue-file entry).
+/// A change to the steering at an exact frame of the audio clock: a cue-file entry, a
+/// timetagged OSC bundle, or (with `frame == asap`) a live OSC message.
 public struct TimedChange: Sendable {
+    /// Apply at the conductor's next advance, at its horizon (a live message).
+    public static let asap = Int64.min
+
     public var frame: Int64
-    public var apply: @Sendable (ParameterStore) -> Void
+    /// The audio clock when the change was received, to measure latency (live messages).
+    public var receivedAt: Int64?
+    /// Receives the store and the frame the change actually lands on.
+    public var apply: @Sendable (ParameterStore, Int64) -> Void
+
+    public init(frame: Int64, receivedAt: Int64? = nil, applyAt: @escaping @Sendable (ParameterStore, Int64) -> Void) {
+        self.frame = frame
+        self.receivedAt = receivedAt
+        self.apply = applyAt
+    }
 
     public init(frame: Int64, apply: @escaping @Sendable (ParameterStore) -> Void) {
-        self.frame = frame
-        self.apply = apply
+        self.init(frame: frame) { store, _ in apply(store) }
     }
 }
 

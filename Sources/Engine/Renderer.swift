@@ -71,7 +71,9 @@ public final class Renderer: @unchecked Sendable {
     }
 
     /// The audio clock: frames rendered since start.
-    public var framesRendered: Int64 { clock.load(ordering: .acquiring) }
+    public var framesRendered: Int64 {
+        @_noAllocation @_noLocks get { clock.load(ordering: .acquiring) }
+    }
     /// Voices sounding at the end of the last block.
     public var activeVoices: Int { voiceCount.load(ordering: .relaxed) }
     /// Events that arrived after their frame had been rendered (played at once instead).

@@ -19,8 +19,13 @@ final class ProcessContext: @unchecked Sendable {
     let loadPPM = Atomic<Int>(0)
     let xruns: Atomic<Int>
     let sampleRate: Double
+    let client: OpaquePointer
+    /// JACK's frame counter minus our audio clock, for converting times to our frames.
+    let frameOffset = Atomic<Int64>(0)
+    let offsetKnown = Atomic<Bool>(false)
 
-    init(renderer: Renderer, left: OpaquePointer, right: OpaquePointer, period: Int, sampleRate: Double, xruns: Int) {
+    init(renderer: Renderer, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, period: Int, sampleRate: Double, xruns: Int) {
+        self.client = client
         self.renderer = Unmanaged.passUnretained(renderer)
         self.left = left
         self.right = right
@@ -41,6 +46,11 @@ final class ProcessContext: @unchecked Sendable {
         guard let l, let r else { return }
         let lp = l.assumingMemoryBound(to: Float.self)
         let rp = r.assumingMemoryBound(to: Float.self)
+        let c = client
+        let jackFrame = Int64(_unsafePerformance { jack_last_frame_time(c) })
+        let ours = renderer._withUnsafeGuaranteedRef { $0.framesRendered }
+        frameOffset.store(jackFrame - ours, ordering: .relaxed)
+        offsetKnown.store(true, ordering: .releasing)
         renderer._withUnsafeGuaranteedRef { $0.render(frames: frames, left: lp, right: rp) }
         let spent = Realtime.nowNanoseconds() &- start
         lastNanoseconds.store(spent, ordering: .relaxed)

@@ -84,7 +84,7 @@ public final class JackOutput: @unchecked Sendable {
             jack_client_close(client)
             throw OpenError(description: "cannot register JACK output ports")
         }
-        let context = ProcessContext(renderer: renderer, left: left, right: right, period: Int(jack_get_buffer_size(client)),
+        let context = ProcessContext(renderer: renderer, client: client, left: left, right: right, period: Int(jack_get_buffer_size(client)),
                                      sampleRate: Double(rate), xruns: xrunsBefore.load(ordering: .relaxed))
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
         jack_set_process_callback(client, jackProcess, contextPointer)
@@ -163,6 +163,29 @@ public final class JackOutput: @unchecked Sendable {
             return Figures(running: true, load: Double(s.context.loadPPM.load(ordering: .relaxed)) / 1e6,
                            xruns: s.context.xruns.load(ordering: .relaxed), period: s.context.period.load(ordering: .relaxed),
                            reconnects: reconnects.load(ordering: .relaxed))
+        }
+    }
+
+    /// The audio-clock frame at which an OSC (NTP) timetag falls, through JACK's own clock, or
+    /// nil while no JACK session runs. JACK's frame counter is 32 bits; the result is unwrapped
+    /// to the frame nearest our clock.
+    public func frame(forTimetag timetag: UInt64) -> Int64? {
+        lock.withLock { s -> Int64? in
+            guard let s, !lost.load(ordering: .acquiring), s.context.offsetKnown.load(ordering: .acquiring) else { return nil }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let unixNow = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+            let unixTag = Double(timetag >> 32) - 2_208_988_800 + Double(timetag & 0xFFFF_FFFF) / 4_294_967_296
+            let jackNow = Int64(jack_get_time())
+            let jackTag = jackNow + Int64((unixTag - unixNow) * 1e6)
+            guard jackTag > 0 else { return nil }
+            let jackFrame = Int64(jack_time_to_frames(s.client, jack_time_t(jackTag)))
+            var ours = jackFrame - s.context.frameOffset.load(ordering: .relaxed)
+            let clock = renderer.framesRendered
+            let wrap: Int64 = 1 << 32
+            while ours - clock > wrap / 2 { ours -= wrap }
+            while clock - ours > wrap / 2 { ours += wrap }
+            return ours
         }
     }
 

@@ -11,7 +11,13 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the performance server (the default command).")
 
     @Option(help: "Patch file to play.") var patch: String = "Patches/default.patch"
-    @Option(help: "OSC port (UDP and TCP).") var port: Int = 9000
+    @Option(help: "OSC port for UDP (and TCP unless --tcp-port is given).") var port: Int = 9000
+    @Option(help: "OSC port for TCP (size-prefix or SLIP framing, detected per connection).") var tcpPort: Int?
+    @Option(help: "Address to listen on (0.0.0.0 for every interface, 127.0.0.1 for this machine only).") var bind: String = "0.0.0.0"
+    @Option(help: "A controller that always gets feedback, as HOST:PORT (repeatable).") var feedback: [String] = []
+    @Option(help: "Mapping file binding a venue's OSC addresses to Polyphon's (learned bindings are added to it).") var map: String?
+    @Option(help: "Record every applied control message into this cue file.") var recordCues: String?
+    @Option(help: "Write the note event stream (CSV) to this file as it is scheduled.") var events: String?
     @Option(help: "JACK client name.") var clientName: String = "polyphon"
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or the default server).") var jackServer: String?
     @Flag(help: "Do not connect the outputs to the system playback ports.") var noAutoConnect = false
@@ -59,6 +65,8 @@ struct Serve: ParsableCommand {
                                 autoConnect: !noAutoConnect, logger: logger)
         let started = Date()
         let deck = DeckSlot()
+        let status = StatusSlot()
+        let rate = Double(format.sampleRate)
         let router = CommandRouter(store: store, agentNames: p.agents.map(\.spec.name), deck: deck) {
             var f = LiveFigures()
             let jack = output.figures
@@ -68,6 +76,15 @@ struct Serve: ParsableCommand {
             f.voices = renderer.activeVoices
             f.uptime = Date().timeIntervalSince(started)
             f.conductor = conductor.snapshot
+            f.lateChanges = conductor.lateChanges
+            let latency = conductor.latency
+            f.latencyMs = Double(latency.last) / rate * 1000
+            f.worstLatencyMs = Double(latency.worst) / rate * 1000
+            if let counts = status.osc?.dispatcher.counts {
+                f.oscReceived = counts.received
+                f.oscRejected = counts.rejected
+                f.oscMalformed = counts.malformed
+            }
             return f
         }
         let player = CuePlayer(router: router, sampleRate: Double(format.sampleRate), logger: logger)
@@ -76,13 +93,41 @@ struct Serve: ParsableCommand {
         if let cues {
             do { try player.load(path: cues) } catch { throw ValidationError(error.reason) }
         }
-        let osc = OSCServer(port: port, router: router, logger: logger)
+        var mapping: Mapping?
+        if let map {
+            let text = (try? String(contentsOfFile: map, encoding: .utf8)) ?? ""
+            do { mapping = try Mapping(file: map, text: text, router: router) } catch { throw ValidationError(error.description) }
+            logger.info("mapping file \(map): \(mapping!.all.count) bindings")
+        }
+        var recorder: CueRecorder?
+        if let recordCues {
+            recorder = try CueRecorder(path: recordCues, sampleRate: Double(format.sampleRate), patch: patch, seed: p.seed)
+            logger.info("recording control messages to \(recordCues)")
+        }
+        if let events {
+            let log = try LiveEventLog(path: events, agentNames: p.agents.map(\.spec.name), sampleRate: Double(format.sampleRate))
+            conductor.onNote = { log.append($0) }
+        }
+        var options = ShowControl.Options()
+        options.bind = bind
+        options.udpPort = port
+        options.tcpPort = tcpPort ?? port
+        for target in feedback {
+            let parts = target.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--feedback expects HOST:PORT, found '\(target)'") }
+            options.feedbackTargets.append((String(parts[0]), port))
+        }
+        let sink = ChangeSink(schedule: { conductor.schedule($0) }, clock: { renderer.framesRendered },
+                              frameForTimetag: { output.frame(forTimetag: $0) })
+        let osc: ShowControl
         do {
-            try osc.start()
+            osc = try ShowControl(options: options, router: router, sink: sink, mapping: mapping, recorder: recorder, logger: logger)
         } catch {
             launcher.stop()
             throw ValidationError("\(error)")
         }
+        status.osc = osc
+        osc.start()
         conductor.start()
         do {
             try output.start()
@@ -110,6 +155,7 @@ struct Serve: ParsableCommand {
         }
         logger.info("shutting down (signal \(signal))")
         osc.stop()
+        recorder?.close()
         conductor.stop()
         output.stop()
         launcher.stop()
@@ -126,4 +172,9 @@ final class DeckSlot: CueDeck, @unchecked Sendable {
     func stop() { player?.stop() }
     func pause() { player?.pause() }
     var position: (current: String, next: String) { player?.position ?? ("", "") }
+}
+
+/// Lets the status closure, made before the OSC service, read its counters once it exists.
+final class StatusSlot: @unchecked Sendable {
+    var osc: ShowControl?
 }

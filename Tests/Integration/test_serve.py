@@ -95,9 +95,11 @@ def test_bad_messages_get_errors_and_change_nothing(polyphon, osc):
         assert reply is not None, f"no reply to {address} {args}"
         assert reply[0] == "/polyphon/error", reply
         assert reply[1][0] == address and reason in reply[1][1], reply
-    # A packet that is not OSC at all does not crash the server.
-    osc.send_raw(b"\x00\x01garbage that is not OSC")
-    osc.send_raw(b"/polyphon/tempo\x00,f\x00\x00\x01")  # truncated
+    # Packets that are not OSC get an error too, and crash nothing.
+    for raw in [b"\x00\x01garbage that is not OSC", b"/polyphon/tempo\x00,f\x00\x00\x01", b"#bundle\x00\x00\x00"]:
+        osc.send_raw(raw)
+        reply = osc.receive()
+        assert reply is not None and reply[0] == "/polyphon/error" and "malformed" in reply[1][1], (raw, reply)
     after = osc.status()
     assert after is not None, "server stopped answering"
     for field in ["tempo", "density", "mood", "key", "playing"]:
