@@ -30,8 +30,9 @@ public protocol CueDeck: AnyObject, Sendable {
 public enum PreparedCommand {
     /// A change of the steering state.
     case change(@Sendable (inout Steering) -> Void)
-    /// Replies for the sender (status, pong).
-    case replies([OSCMessage])
+    /// Replies for the sender (status, pong), computed when answered, so a query answers after
+    /// the sender's earlier changes have landed.
+    case query(@Sendable () -> [OSCMessage])
     /// A transport action on the cue deck.
     case action(@Sendable () -> Void)
 }
@@ -51,6 +52,11 @@ public struct LiveFigures: Sendable {
     /// Milliseconds from a message's arrival to the sample it changes, on the audio clock.
     public var latencyMs: Double = 0
     public var worstLatencyMs: Double = 0
+    public var clock: Int64 = 0
+    public var period = 0
+    public var lookahead: Int64 = 0
+    public var lastTimedFrame: Int64 = -1
+    public var jackFrameOffset: Int64 = 0
 
     public init() {}
 }
@@ -133,8 +139,8 @@ public final class CommandRouter: Sendable {
         case .change(let change):
             store.update { change(&$0) }
             return []
-        case .replies(let replies):
-            return replies
+        case .query(let answer):
+            return answer()
         case .action(let action):
             action()
             return []
@@ -153,8 +159,8 @@ public final class CommandRouter: Sendable {
         guard !targets.isEmpty else {
             throw Rejection(message.address, unknownReason(message.address))
         }
-        if targets == ["/polyphon/status"] { return .replies([statusReply()]) }
-        if targets == ["/polyphon/ping"] { return .replies([OSCMessage("/polyphon/pong")]) }
+        if targets == ["/polyphon/status"] { return .query { [self] in [statusReply()] } }
+        if targets == ["/polyphon/ping"] { return .query { [OSCMessage("/polyphon/pong")] } }
         if targets.count == 1, targets[0].hasPrefix("/polyphon/cue/") { return try cueAction(targets[0], message) }
         var changes: [@Sendable (inout Steering) -> Void] = []
         for t in targets where t != "/polyphon/status" && t != "/polyphon/ping" && !t.hasPrefix("/polyphon/cue/") {
@@ -367,6 +373,11 @@ public final class CommandRouter: Sendable {
             .string("late"), .int(Int32(clamping: f.lateChanges)),
             .string("latency_ms"), .float(Float(f.latencyMs)),
             .string("worst_latency_ms"), .float(Float(f.worstLatencyMs)),
+            .string("clock"), .int64(f.clock),
+            .string("period"), .int(Int32(clamping: f.period)),
+            .string("lookahead"), .int64(f.lookahead),
+            .string("last_timed"), .int64(f.lastTimedFrame),
+            .string("jack_offset"), .int64(f.jackFrameOffset),
             .string("cue"), .string(deck?.position.current ?? ""),
             .string("next"), .string(deck?.position.next ?? ""),
         ])

@@ -10,12 +10,15 @@ public struct ChangeSink: Sendable {
     public var clock: @Sendable () -> Int64?
     /// The audio-clock frame of an OSC timetag, or nil when no audio clock runs.
     public var frameForTimetag: @Sendable (UInt64) -> Int64?
+    /// True while the conductor is advancing: queries then wait behind earlier changes.
+    public var deferQueries: @Sendable () -> Bool
 
     public init(schedule: @escaping @Sendable (TimedChange) -> Void, clock: @escaping @Sendable () -> Int64?,
-                frameForTimetag: @escaping @Sendable (UInt64) -> Int64?) {
+                frameForTimetag: @escaping @Sendable (UInt64) -> Int64?, deferQueries: @escaping @Sendable () -> Bool = { false }) {
         self.schedule = schedule
         self.clock = clock
         self.frameForTimetag = frameForTimetag
+        self.deferQueries = deferQueries
     }
 
     /// Applies every change at once to `store` (no audio clock): for tools and tests.
@@ -106,8 +109,12 @@ public final class OSCDispatcher: @unchecked Sendable {
                 case .change(let c):
                     changes.append(c)
                     accepted.append(message)
-                case .replies(let replies):
-                    for r in replies { peer.send(.message(r)) }
+                case .query(let answer):
+                    if sink.deferQueries() {
+                        sink.schedule(TimedChange(frame: TimedChange.asap) { _ in for r in answer() { peer.send(.message(r)) } })
+                    } else {
+                        for r in answer() { peer.send(.message(r)) }
+                    }
                 case .action(let a):
                     actions.append(a)
                 }

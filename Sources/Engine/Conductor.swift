@@ -82,6 +82,7 @@ public final class Conductor: @unchecked Sendable {
     private let scheduled = Mutex<[TimedChange]>([])
     private let lateCount = Atomic<Int>(0)
     private let lastLatency = Atomic<Int>(0)
+    private let lastTimed = Atomic<Int64>(-1)
     private let worstLatency = Atomic<Int>(0)
     /// Something that feeds timed changes just in time (a cue player), asked before each advance.
     public var cueSource: (any CueSource)?
@@ -131,6 +132,10 @@ public final class Conductor: @unchecked Sendable {
     /// Timed changes that arrived after their frame had been scheduled.
     public var lateChanges: Int { lateCount.load(ordering: .relaxed) }
 
+    /// The frame where the last change with a frame of its own (a cue, a timetagged bundle)
+    /// landed; -1 before any.
+    public var lastTimedFrame: Int64 { lastTimed.load(ordering: .relaxed) }
+
     /// Frames from a live message's arrival (on the audio clock) to the frame it changes, for
     /// the last one and the worst so far.
     public var latency: (last: Int, worst: Int) {
@@ -162,8 +167,10 @@ public final class Conductor: @unchecked Sendable {
                 // A live message: lands at the horizon, the earliest frame not yet scheduled.
             } else if change.frame < horizon {
                 lateCount.add(1, ordering: .relaxed)
+                lastTimed.store(horizon, ordering: .relaxed)
             } else {
                 scheduleMusic(until: change.frame)
+                lastTimed.store(change.frame, ordering: .relaxed)
             }
             if let received = change.receivedAt {
                 let latency = Int(horizon - received)

@@ -36,6 +36,8 @@ public final class JackOutput: @unchecked Sendable {
         public var xruns: Int
         public var period: Int
         public var reconnects: Int
+        /// JACK's frame counter minus the audio clock (for checking timetag conversion).
+        public var frameOffset: Int64 = 0
     }
 
     /// - Parameter serverName: nil for the default server (or `JACK_DEFAULT_SERVER`).
@@ -154,6 +156,9 @@ public final class JackOutput: @unchecked Sendable {
         }
     }
 
+    /// True while a JACK session runs the engine (the audio clock advances).
+    public var isRunning: Bool { !lost.load(ordering: .acquiring) && lock.withLock { $0 != nil } }
+
     public var figures: Figures {
         lock.withLock { s in
             guard let s, !lost.load(ordering: .acquiring) else {
@@ -162,7 +167,7 @@ public final class JackOutput: @unchecked Sendable {
             }
             return Figures(running: true, load: Double(s.context.loadPPM.load(ordering: .relaxed)) / 1e6,
                            xruns: s.context.xruns.load(ordering: .relaxed), period: s.context.period.load(ordering: .relaxed),
-                           reconnects: reconnects.load(ordering: .relaxed))
+                           reconnects: reconnects.load(ordering: .relaxed), frameOffset: s.context.frameOffset.load(ordering: .relaxed))
         }
     }
 

@@ -77,6 +77,11 @@ struct Serve: ParsableCommand {
             f.uptime = Date().timeIntervalSince(started)
             f.conductor = conductor.snapshot
             f.lateChanges = conductor.lateChanges
+            f.clock = renderer.framesRendered
+            f.period = jack.period
+            f.lookahead = conductor.lookahead.load(ordering: .relaxed)
+            f.lastTimedFrame = conductor.lastTimedFrame
+            f.jackFrameOffset = jack.frameOffset
             let latency = conductor.latency
             f.latencyMs = Double(latency.last) / rate * 1000
             f.worstLatencyMs = Double(latency.worst) / rate * 1000
@@ -118,7 +123,7 @@ struct Serve: ParsableCommand {
             options.feedbackTargets.append((String(parts[0]), port))
         }
         let sink = ChangeSink(schedule: { conductor.schedule($0) }, clock: { renderer.framesRendered },
-                              frameForTimetag: { output.frame(forTimetag: $0) })
+                              frameForTimetag: { output.frame(forTimetag: $0) }, deferQueries: { output.isRunning })
         let osc: ShowControl
         do {
             osc = try ShowControl(options: options, router: router, sink: sink, mapping: mapping, recorder: recorder, logger: logger)
