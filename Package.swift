@@ -40,6 +40,6 @@ let package = Package(
         .testTarget(name: "MusicTests", dependencies: ["Music"], swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "CAllocCounter"], swiftSettings: strict),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "Engine"], swiftSettings: strict),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "Engine", "Ensemble", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
     ]
 )

@@ -24,7 +24,15 @@ public enum OSCCodec {
             let argv = lo_message_get_argv(m)
             var arguments: [OSCArgument] = []
             for (i, tag) in types.enumerated() {
-                guard let arg = argv?[i] else { continue }
+                // T, F, N and I carry no data: liblo gives them no argument pointer.
+                switch tag {
+                case "T": arguments.append(.bool(true)); continue
+                case "F": arguments.append(.bool(false)); continue
+                case "N": arguments.append(.null); continue
+                case "I": arguments.append(.impulse); continue
+                default: break
+                }
+                guard let arg = argv?[i] else { return .failure(Rejection(address, "malformed OSC packet: argument \(i + 1) ('\(tag)') has no data")) }
                 switch tag {
                 case "i": arguments.append(.int(arg.pointee.i))
                 case "h": arguments.append(.int64(arg.pointee.h))
@@ -33,10 +41,6 @@ public enum OSCCodec {
                 case "s", "S":
                     arguments.append(.string(UnsafeRawPointer(arg).withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }))
                 case "c": arguments.append(.string(String(UnicodeScalar(UInt8(truncatingIfNeeded: arg.pointee.c)))))
-                case "T": arguments.append(.bool(true))
-                case "F": arguments.append(.bool(false))
-                case "N": arguments.append(.null)
-                case "I": arguments.append(.impulse)
                 case "b": arguments.append(.blob(Int(lo_blob_datasize(UnsafeMutableRawPointer(arg)))))
                 default: return .failure(Rejection(address, "unsupported OSC type tag '\(tag)'"))
                 }

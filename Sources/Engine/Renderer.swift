@@ -70,6 +70,10 @@ public final class Renderer: @unchecked Sendable {
         state.deallocate()
     }
 
+    /// Frames between an event's frame and the output sample it shapes: the master limiter's
+    /// look-ahead delay. JACK is told this as the output ports' latency.
+    public var outputLatency: Int { state.pointee.limiter.lookahead }
+
     /// The audio clock: frames rendered since start.
     public var framesRendered: Int64 {
         @_noAllocation @_noLocks get { clock.load(ordering: .acquiring) }
@@ -106,13 +110,6 @@ public final class Renderer: @unchecked Sendable {
             renderChunk(left: left + done, right: right + done, count: end - done)
             done = end
         }
-        var g = state.pointee.gain
-        for i in 0..<frames {
-            let m = g.next()
-            left[i] *= m
-            right[i] *= m
-        }
-        state.pointee.gain = g
         state.pointee.limiter.process(left: left, right: right, count: frames)
         var voices = 0
         var resets = 0
@@ -133,6 +130,14 @@ public final class Renderer: @unchecked Sendable {
         for t in 0..<trackCount {
             tracks[t].render(scratch: scratch, left: left, right: right, count: count, sampleRate: sampleRate)
         }
+        // The master gain per chunk, so a gain event takes effect at its own sample.
+        var g = state.pointee.gain
+        for i in 0..<count {
+            let m = g.next()
+            left[i] *= m
+            right[i] *= m
+        }
+        state.pointee.gain = g
     }
 
     // real time

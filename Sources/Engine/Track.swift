@@ -120,7 +120,10 @@ struct Track {
     mutating func render(scratch: UnsafeMutablePointer<Float>, left: UnsafeMutablePointer<Float>,
                          right: UnsafeMutablePointer<Float>, count: Int, sampleRate: Float) {
         scratch.update(repeating: 0, count: count)
-        let bright = brightness.advance(count)
+        // The value at the chunk's start, then advance: where an event splits a block must not
+        // change any sample before the event.
+        let bright = brightness.value
+        _ = brightness.advance(count)
         var sounding = false
         if case .synth = kind {
             for i in 0..<voiceCount where voices[i].amp.isActive {

@@ -79,12 +79,14 @@ struct Serve: ParsableCommand {
             f.lateChanges = conductor.lateChanges
             f.clock = renderer.framesRendered
             f.period = jack.period
-            f.lookahead = conductor.lookahead.load(ordering: .relaxed)
+            f.lookahead = conductor.lookahead.load(ordering: .relaxed) + Int64(renderer.outputLatency)
             f.lastTimedFrame = conductor.lastTimedFrame
             f.jackFrameOffset = jack.frameOffset
-            let latency = conductor.latency
-            f.latencyMs = Double(latency.last) / rate * 1000
-            f.worstLatencyMs = Double(latency.worst) / rate * 1000
+            // From a message's arrival to the first output sample it shapes: scheduling plus the
+            // limiter's look-ahead delay.
+            let latency = conductor.latency, output = renderer.outputLatency
+            f.latencyMs = Double(latency.last + output) / rate * 1000
+            f.worstLatencyMs = Double(latency.worst + output) / rate * 1000
             if let counts = status.osc?.dispatcher.counts {
                 f.oscReceived = counts.received
                 f.oscRejected = counts.rejected

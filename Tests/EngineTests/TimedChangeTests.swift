@@ -1,0 +1,35 @@
+import Engine
+import Testing
+
+/// A timed change lands on its exact frame, offline, through the same conductor as live.
+@Suite struct TimedChangeTests {
+    /// Below the limiter's ceiling the output is the mix delayed by the limiter's look-ahead, so
+    /// a gain change at frame F first shows at exactly F + outputLatency.
+    @Test("a change lands on its exact frame", arguments: [Int64(9600), Int64(9601), Int64(48000 * 2 + 17)])
+    func landsOnItsFrame(frame: Int64) throws {
+        var patch = try TestPatches.defaultPatch()
+        patch.masterGain = 0.1
+        let latency = OfflineRender.makeRenderer(for: patch, sampleRate: 48000).outputLatency
+        #expect(latency == 72)
+        let reference = OfflineRender(patch: patch).run(seconds: 3)
+        #expect(reference.left.map(abs).max()! < 0.8, "the limiter must stay idle for this test")
+        let changed = OfflineRender(patch: patch).run(seconds: 3, changes: [
+            TimedChange(frame: frame) { $0.update { $0.masterGain = 0 } },
+        ])
+        let first = zip(reference.left, changed.left).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(first == Int(frame) + latency, "first changed sample \(String(describing: first)), expected \(Int(frame) + latency)")
+    }
+
+    @Test func lateChangesAreCountedAndApplied() throws {
+        let patch = try TestPatches.defaultPatch()
+        let store = ParameterStore(patch.initialSteering)
+        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: 48000)
+        let conductor = Conductor(patch: patch, store: store, renderer: renderer)
+        conductor.advance(to: 4800)
+        conductor.schedule(TimedChange(frame: 100) { $0.update { $0.tempo = 90 } })
+        conductor.advance(to: 9600)
+        #expect(conductor.lateChanges == 1)
+        #expect(store.read().tempo == 90)
+        #expect(conductor.lastTimedFrame == 4800)
+    }
+}
