@@ -177,12 +177,20 @@ public final class JackOutput: @unchecked Sendable {
     public func frame(forTimetag timetag: UInt64) -> Int64? {
         lock.withLock { s -> Int64? in
             guard let s, !lost.load(ordering: .acquiring), s.context.offsetKnown.load(ordering: .acquiring) else { return nil }
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            let unixNow = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+            // Relate wall-clock time to JACK's clock by a wall-clock reading bracketed by two JACK
+            // readings; keep the tightest of a few brackets (a preemption inside one skews it).
+            var best: (gap: Int64, jack: Double, unix: Double) = (.max, 0, 0)
+            for _ in 0..<5 {
+                let before = Int64(jack_get_time())
+                var now = timespec()
+                clock_gettime(CLOCK_REALTIME, &now)
+                let after = Int64(jack_get_time())
+                if after - before < best.gap {
+                    best = (after - before, Double(before + after) / 2, Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+                }
+            }
             let unixTag = Double(timetag >> 32) - 2_208_988_800 + Double(timetag & 0xFFFF_FFFF) / 4_294_967_296
-            let jackNow = Int64(jack_get_time())
-            let jackTag = jackNow + Int64((unixTag - unixNow) * 1e6)
+            let jackTag = Int64(best.jack + (unixTag - best.unix) * 1e6)
             guard jackTag > 0 else { return nil }
             let jackFrame = Int64(jack_time_to_frames(s.client, jack_time_t(jackTag)))
             var ours = jackFrame - s.context.frameOffset.load(ordering: .relaxed)
