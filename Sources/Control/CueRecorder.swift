@@ -7,6 +7,8 @@ import Synchronization
 public final class CueRecorder: @unchecked Sendable {
     private let handle: FileHandle
     let sampleRate: Double
+    /// The beat position of a frame (from the conductor), for the musical time in each line.
+    public var beatAt: (@Sendable (Int64) -> Double)?
     private let lock = Mutex(())
 
     public init(path: String, sampleRate: Double, patch: String, seed: UInt64) throws {
@@ -23,9 +25,14 @@ public final class CueRecorder: @unchecked Sendable {
         lock.withLock { _ in handle.write(Data(text.utf8)) }
     }
 
-    /// Called on the conductor thread as each change lands.
+    /// Called on the conductor thread as each change lands. The time is exact to the frame; the
+    /// comment gives the musical time (bar and beat, counted from 1) for people reading it.
     public func record(frame: Int64, messages: [OSCMessage]) {
         let seconds = String(format: "%.9f", Double(max(0, frame)) / sampleRate)
+        var musical = ""
+        if let beat = beatAt?(frame), beat >= 0 {
+            musical = String(format: "   # bar %d beat %.2f", Int(beat / 4) + 1, beat.truncatingRemainder(dividingBy: 4) + 1)
+        }
         var text = ""
         for m in messages {
             let args = m.arguments.map { a -> String in
@@ -39,7 +46,7 @@ public final class CueRecorder: @unchecked Sendable {
                 case .null, .impulse, .blob: ""
                 }
             }
-            text += ([seconds, m.address] + args.filter { !$0.isEmpty }).joined(separator: " ") + "\n"
+            text += ([seconds, m.address] + args.filter { !$0.isEmpty }).joined(separator: " ") + musical + "\n"
         }
         write(text)
     }

@@ -109,6 +109,7 @@ struct Serve: ParsableCommand {
         var recorder: CueRecorder?
         if let recordCues {
             recorder = try CueRecorder(path: recordCues, sampleRate: Double(format.sampleRate), patch: patch, seed: p.seed)
+            recorder?.beatAt = { conductor.beat(atFrame: $0) }
             logger.info("recording control messages to \(recordCues)")
         }
         if let events {
