@@ -26,11 +26,12 @@ let package = Package(
         .target(name: "Ensemble", dependencies: ["Music"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["DSP", "Music", "Ensemble", "Realtime"], swiftSettings: strict),
         .target(name: "Control", dependencies: ["Engine", "Music", "CLiblo", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .target(name: "Installation", dependencies: ["Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "JackBackend", dependencies: ["Engine", "CJack", "Realtime", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .executableTarget(
             name: "polyphon",
             dependencies: [
-                "Engine", "Control", "JackBackend", "Music",
+                "Engine", "Control", "JackBackend", "Music", "Installation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -40,6 +41,7 @@ let package = Package(
         .testTarget(name: "MusicTests", dependencies: ["Music"], swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "CAllocCounter"], swiftSettings: strict),
+        .testTarget(name: "InstallationTests", dependencies: ["Installation", "Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Engine", "Ensemble", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
     ]
 )

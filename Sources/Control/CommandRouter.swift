@@ -1,5 +1,6 @@
 import Engine
 import Music
+import Synchronization
 
 /// Why a message was refused; sent back to its sender as `/polyphon/error ADDRESS REASON`.
 public struct Rejection: Error, Sendable, Equatable {
@@ -52,6 +53,7 @@ public struct LiveFigures: Sendable {
     /// Milliseconds from a message's arrival to the sample it changes, on the audio clock.
     public var latencyMs: Double = 0
     public var worstLatencyMs: Double = 0
+    public var patch = ""
     public var clock: Int64 = 0
     public var period = 0
     public var lookahead: Int64 = 0
@@ -68,27 +70,43 @@ public struct LiveFigures: Sendable {
 /// the live OSC server and, with the same rules, by cue files.
 public final class CommandRouter: Sendable {
     public let store: ParameterStore
-    let agentNames: [String]
     let figures: @Sendable () -> LiveFigures
-    /// Every concrete address, for pattern matching (`/polyphon/agent/*/mute`).
-    public let addresses: [String]
-
     /// Cue playback, when this router drives a live server.
     let deck: (any CueDeck)?
+    /// Loads and switches to a patch file (`/polyphon/patch s:path`), when live; set once at start.
+    public var patchLoader: (@Sendable (String) throws(Rejection) -> Void)? {
+        get { loader.withLock { $0 } }
+        set { loader.withLock { $0 = newValue } }
+    }
+    private let loader = Mutex<(@Sendable (String) throws(Rejection) -> Void)?>(nil)
+    /// The band's agents and every concrete address; replaced when the patch changes.
+    private let space: Mutex<(agents: [String], addresses: [String])>
+
+    var agentNames: [String] { space.withLock { $0.agents } }
+    /// Every concrete address, for pattern matching (`/polyphon/agent/*/mute`).
+    public var addresses: [String] { space.withLock { $0.addresses } }
 
     public init(store: ParameterStore, agentNames: [String], deck: (any CueDeck)? = nil,
                 figures: @escaping @Sendable () -> LiveFigures = { LiveFigures() }) {
         self.store = store
-        self.agentNames = agentNames
         self.deck = deck
         self.figures = figures
+        space = Mutex((agentNames, CommandRouter.addressSpace(agentNames)))
+    }
+
+    /// A new patch's agents (a live patch switch).
+    public func reconfigure(agentNames: [String]) {
+        space.withLock { $0 = (agentNames, CommandRouter.addressSpace(agentNames)) }
+    }
+
+    static func addressSpace(_ agentNames: [String]) -> [String] {
         var all = CommandRouter.bandAddresses
         for name in agentNames {
             for p in CommandRouter.agentParameters { all.append("/polyphon/agent/\(name)/\(p)") }
         }
         // Every continuous parameter also takes 0...1 on ADDRESS/norm, for an unconfigured fader.
         all += all.filter { Mapping.range(of: $0) != nil && $0 != "/polyphon/tempo" }.map { $0 + "/norm" }
-        addresses = all
+        return all
     }
 
     static let bandAddresses = [
@@ -96,6 +114,7 @@ public final class CommandRouter: Sendable {
         "/polyphon/mood/valence", "/polyphon/mood/arousal", "/polyphon/key", "/polyphon/master/gain",
         "/polyphon/transport/play", "/polyphon/transport/stop", "/polyphon/panic", "/polyphon/status", "/polyphon/ping",
         "/polyphon/cue/load", "/polyphon/cue/go", "/polyphon/cue/goto", "/polyphon/cue/stop", "/polyphon/cue/pause",
+        "/polyphon/patch",
     ]
     /// Band-level addresses a cue-file ramp can glide.
     public static let rampable = ["/polyphon/tempo", "/polyphon/density", "/polyphon/master/gain",
@@ -151,10 +170,11 @@ public final class CommandRouter: Sendable {
     /// that reaches several addresses becomes one change that sets them all.
     public func prepare(_ message: OSCMessage) throws(Rejection) -> PreparedCommand {
         let targets: [String]
+        let known = addresses
         if OSCPattern.isPattern(message.address) {
-            targets = addresses.filter { OSCPattern.matches(message.address, $0) }
+            targets = known.filter { OSCPattern.matches(message.address, $0) }
         } else {
-            targets = addresses.contains(message.address) ? [message.address] : []
+            targets = known.contains(message.address) ? [message.address] : []
         }
         guard !targets.isEmpty else {
             throw Rejection(message.address, unknownReason(message.address))
@@ -162,8 +182,15 @@ public final class CommandRouter: Sendable {
         if targets == ["/polyphon/status"] { return .query { [self] in [statusReply()] } }
         if targets == ["/polyphon/ping"] { return .query { [OSCMessage("/polyphon/pong")] } }
         if targets.count == 1, targets[0].hasPrefix("/polyphon/cue/") { return try cueAction(targets[0], message) }
+        if targets == ["/polyphon/patch"] {
+            guard let patchLoader else { throw Rejection(message.address, "switching patches is not available here") }
+            try count(message, 1, "s: a patch file path")
+            let path = try string(message, 0)
+            try patchLoader(path)
+            return .action {}
+        }
         var changes: [@Sendable (inout Steering) -> Void] = []
-        for t in targets where t != "/polyphon/status" && t != "/polyphon/ping" && !t.hasPrefix("/polyphon/cue/") {
+        for t in targets where t != "/polyphon/status" && t != "/polyphon/ping" && t != "/polyphon/patch" && !t.hasPrefix("/polyphon/cue/") {
             changes.append(try change(for: t, message))
         }
         let all = changes
@@ -246,15 +273,15 @@ public final class CommandRouter: Sendable {
         case "/polyphon/tempo":
             try count(m, 1, "f: BPM")
             let v = try number(m, 0, Steering.tempoRange)
-            return { $0.tempo = v }
+            return { $0.tempo = v.clamped(to: $0.limits.tempo) }
         case "/polyphon/tempo/norm":
             try count(m, 1, "f: 0...1")
             let v = try number(m, 0, 0...1)
-            return { $0.tempo = 40 + v * 180 }
+            return { $0.tempo = (40 + v * 180).clamped(to: $0.limits.tempo) }
         case "/polyphon/density":
             try count(m, 1, "f: 0...1 or i: 0...100")
             let v = try number(m, 0, 0...1, percent: true)
-            return { $0.density = v }
+            return { $0.density = v.clamped(to: $0.limits.density) }
         case "/polyphon/mood":
             try count(m, 1, "s: a mood name")
             let name = try string(m, 0)
@@ -318,29 +345,31 @@ public final class CommandRouter: Sendable {
 
     private func agentChange(for target: String, _ m: OSCMessage) throws(Rejection) -> @Sendable (inout Steering) -> Void {
         let parts = target.split(separator: "/").map(String.init)
-        guard parts.count == 4, let index = agentNames.firstIndex(of: parts[2]) else {
+        guard parts.count == 4, agentNames.contains(parts[2]) else {
             throw Rejection(m.address, "unknown address")
         }
+        // The change applies to the agent by name: a patch switch in between may move it.
+        let name = parts[2]
         switch parts[3] {
         case "mute":
             let on = try flag(m)
-            return { $0.agents[index].mute = on }
+            return { s in s.withAgent(name) { $0.mute = on } }
         case "solo":
             let on = try flag(m)
-            return { $0.agents[index].solo = on }
+            return { s in s.withAgent(name) { $0.solo = on } }
         case "gain":
             try count(m, 1, "f: 0...2 or i: 0...100")
             let v = try number(m, 0, Steering.gainRange, percent: true)
-            return { $0.agents[index].gain = v }
+            return { s in s.withAgent(name) { $0.gain = v } }
         case "pan":
             try count(m, 1, "f: -1...1")
             let v = try number(m, 0, -1...1)
-            return { $0.agents[index].pan = v }
+            return { s in s.withAgent(name) { $0.pan = v } }
         case "density":
             try count(m, 1, "f: 0...1, i: 0...100, or N to follow the band")
-            if case .null = m.arguments[0] { return { $0.agents[index].density = nil } }
+            if case .null = m.arguments[0] { return { s in s.withAgent(name) { $0.density = nil } } }
             let v = try number(m, 0, 0...1, percent: true)
-            return { $0.agents[index].density = v }
+            return { s in s.withAgent(name) { $0.density = v } }
         default:
             throw Rejection(m.address, "unknown address")
         }
@@ -353,6 +382,7 @@ public final class CommandRouter: Sendable {
         let s = store.read()
         let f = figures()
         return OSCMessage("/polyphon/status", [
+            .string("patch"), .string(f.patch),
             .string("tempo"), .float(Float(s.tempo)),
             .string("density"), .float(Float(s.density)),
             .string("mood"), .string(s.mood.name),
@@ -381,5 +411,17 @@ public final class CommandRouter: Sendable {
             .string("cue"), .string(deck?.position.current ?? ""),
             .string("next"), .string(deck?.position.next ?? ""),
         ])
+    }
+}
+
+extension Double {
+    /// The nearest value inside `range` (a schedule window's bounds).
+    func clamped(to range: ClosedRange<Double>) -> Double { Swift.min(range.upperBound, Swift.max(range.lowerBound, self)) }
+}
+
+extension Steering {
+    /// Changes the agent called `name`, if the current patch has one.
+    mutating func withAgent(_ name: String, _ change: (inout AgentSteering) -> Void) {
+        if let i = agents.firstIndex(where: { $0.name == name }) { change(&agents[i]) }
     }
 }

@@ -45,6 +45,20 @@ public final class CuePlayer: CueSource, CueDeck, @unchecked Sendable {
         state.withLock { $0 = State(list: list) }
     }
 
+    /// The cue file and the entry playback is at, for the state file; nil when nothing is loaded.
+    public var cursor: (file: String, index: Int)? {
+        state.withLock { s in s.list.map { ($0.file, s.index) } }
+    }
+
+    /// Loads `path` and continues at entry `index` (after a restart), its section starting now.
+    public func resume(path: String, at index: Int) throws(Rejection) {
+        try load(path: path)
+        state.withLock { s in
+            guard let list = s.list else { return }
+            s.index = min(max(0, index), list.entries.count)
+        }
+    }
+
     // MARK: CueDeck
 
     public func load(path: String) throws(Rejection) {

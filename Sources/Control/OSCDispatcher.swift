@@ -50,6 +50,8 @@ public final class OSCDispatcher: @unchecked Sendable {
     /// Receives every applied change with the frame it landed on (`--record-cues`).
     public var recorder: CueRecorder?
     public var mapping: Mapping?
+    /// Allow-lists, roles and rate limits; nil lets everyone control.
+    public var access: Access?
     private let counters = Mutex(Counters())
 
     public struct Counters: Sendable {
@@ -70,6 +72,11 @@ public final class OSCDispatcher: @unchecked Sendable {
 
     /// Handles one packet's bytes from `peer` (on the listener's thread).
     public func handle(_ bytes: ArraySlice<UInt8>, from peer: any OSCPeer) {
+        var role = Access.Role.control
+        if let access {
+            guard let r = access.admit(peer) else { return }
+            role = r
+        }
         counters.withLock { $0.received += 1 }
         switch OSCPacket.parse(bytes) {
         case .failure(let e):
@@ -77,26 +84,34 @@ public final class OSCDispatcher: @unchecked Sendable {
             logger.notice("malformed packet from \(peer.key): \(e.reason)")
             peer.send(.message(e.reply))
         case .success(let packet):
-            process(packet, from: peer)
+            process(packet, role: role, from: peer)
         }
     }
 
-    func process(_ packet: OSCPacket, from peer: any OSCPeer) {
+    func process(_ packet: OSCPacket, role: Access.Role, from peer: any OSCPeer) {
         switch packet {
         case .message(let m):
-            apply([m], timetag: OSCPacket.immediately, from: peer)
+            apply([m], timetag: OSCPacket.immediately, role: role, from: peer)
         case .bundle(let timetag, let elements):
             counters.withLock { $0.bundles += 1 }
             var direct: [OSCMessage] = []
             for e in elements {
-                if case .message(let m) = e { direct.append(m) } else { process(e, from: peer) }
+                if case .message(let m) = e { direct.append(m) } else { process(e, role: role, from: peer) }
             }
-            apply(direct, timetag: timetag, from: peer)
+            apply(direct, timetag: timetag, role: role, from: peer)
         }
     }
 
-    private func apply(_ incoming: [OSCMessage], timetag: UInt64, from peer: any OSCPeer) {
+    private func apply(_ incoming: [OSCMessage], timetag: UInt64, role: Access.Role, from peer: any OSCPeer) {
         guard !incoming.isEmpty else { return }
+        if case .readOnly = role, let m = incoming.first(where: { !Access.readOnlyAddresses.contains($0.address) }) {
+            counters.withLock { $0.rejected += 1 }
+            let why = access?.rules.secret != nil && peer.key.hasPrefix("tcp:")
+                ? "read-only: send /polyphon/auth with the shared secret on this connection first"
+                : "read-only: this controller may ask for status and feedback only"
+            peer.send(.message(Rejection(m.address, why).reply))
+            return
+        }
         var changes: [@Sendable (inout Steering) -> Void] = []
         var actions: [@Sendable () -> Void] = []
         var accepted: [OSCMessage] = []
@@ -157,6 +172,17 @@ public final class OSCDispatcher: @unchecked Sendable {
             return true
         case "/polyphon/unsubscribe":
             feedback?.unsubscribe(peer)
+            return true
+        case "/polyphon/auth":
+            guard let access, access.rules.secret != nil else {
+                peer.send(.message(Rejection(m.address, "no shared secret is set on this server").reply))
+                return true
+            }
+            guard m.arguments.count == 1, case .string(let secret) = m.arguments[0], access.authenticate(peer, secret: secret) else {
+                peer.send(.message(Rejection(m.address, peer.key.hasPrefix("tcp:") ? "wrong secret" : "the secret is for TCP connections").reply))
+                return true
+            }
+            peer.send(.message(OSCMessage("/polyphon/auth", [.string("ok")])))
             return true
         case "/polyphon/ping":
             peer.send(.message(OSCMessage("/polyphon/pong")))

@@ -87,6 +87,7 @@ public final class Conductor: @unchecked Sendable {
     /// Something that feeds timed changes just in time (a cue player), asked before each advance.
     public var cueSource: (any CueSource)?
     private let running = Atomic<Bool>(false)
+    private let inLoop = Atomic<Bool>(false)
     private var thread: Thread?
 
     struct Pending {
@@ -225,7 +226,9 @@ public final class Conductor: @unchecked Sendable {
             let wasSilenced = old.map { o in o.agents[i].mute || (o.agents.contains { $0.solo } && !o.agents[i].solo) }
             if wasSilenced != silenced { outbox.append(AudioEvent(frame: at, kind: .trackMute, track: t, value: silenced ? 1 : 0)) }
         }
-        if old?.masterGain != s.masterGain { outbox.append(AudioEvent(frame: at, kind: .masterGain, value: Float(s.masterGain))) }
+        if old?.effectiveMasterGain != s.effectiveMasterGain {
+            outbox.append(AudioEvent(frame: at, kind: .masterGain, value: Float(s.effectiveMasterGain)))
+        }
         let stopped = old.map { $0.playing && !s.playing } ?? false
         let panicked = old.map { $0.panicCount != s.panicCount } ?? false
         if stopped || panicked {
@@ -291,11 +294,13 @@ public final class Conductor: @unchecked Sendable {
     /// Starts the conductor thread: it keeps the schedule `lookahead` frames ahead of the audio clock.
     public func start() {
         running.store(true, ordering: .releasing)
+        inLoop.store(true, ordering: .releasing)
         let t = Thread { [self] in
             while running.load(ordering: .acquiring) {
                 advance(to: renderer.framesRendered + lookahead.load(ordering: .relaxed))
                 usleep(2000)
             }
+            inLoop.store(false, ordering: .releasing)
         }
         t.name = "polyphon-conductor"
         t.start()
@@ -303,4 +308,10 @@ public final class Conductor: @unchecked Sendable {
     }
 
     public func stop() { running.store(false, ordering: .releasing) }
+
+    /// Stops the live thread and waits until it has left its loop (at most a few ms).
+    public func stopAndWait() {
+        stop()
+        while inLoop.load(ordering: .acquiring) { usleep(500) }
+    }
 }

@@ -36,6 +36,21 @@ public struct Steering: Sendable, Equatable {
     /// Bumped by every panic; the conductor silences everything when it changes.
     public var panicCount = 0
     public var agents: [AgentSteering]
+    /// Bounds an installation sets (config volume limit, schedule window): controllers move the
+    /// music inside them.
+    public var limits = Limits()
+
+    public struct Limits: Sendable, Equatable {
+        public var density: ClosedRange<Double> = 0...1
+        public var tempo: ClosedRange<Double> = Steering.tempoRange
+        /// Master gain cap, linear; 0 is silence.
+        public var volume: Double = 2
+
+        public init() {}
+    }
+
+    /// The master gain actually sent to the audio: the controller's, under the cap.
+    public var effectiveMasterGain: Double { min(masterGain, limits.volume) }
 
     public init(tempo: Double, density: Double, mood: Mood, tonic: PitchClass, modeOverride: Mode?,
                 masterGain: Double, agents: [AgentSteering]) {

@@ -16,6 +16,8 @@ public final class Renderer: @unchecked Sendable {
     private let voiceCount = Atomic<Int>(0)
     private let lateCount = Atomic<Int>(0)
     private let resetCount = Atomic<Int>(0)
+    /// Peak of the last block's output, as Float bits.
+    private let peakBits = Atomic<UInt32>(0)
     public let trackCount: Int
     private let state: UnsafeMutablePointer<MasterState>
     private let tracks: UnsafeMutablePointer<Track>
@@ -82,8 +84,15 @@ public final class Renderer: @unchecked Sendable {
     public var activeVoices: Int { voiceCount.load(ordering: .relaxed) }
     /// Events that arrived after their frame had been rendered (played at once instead).
     public var lateEvents: Int { lateCount.load(ordering: .relaxed) }
+    /// Peak level of the last rendered block (linear), for the silence watchdog and meters.
+    public var outputPeak: Float { Float(bitPattern: peakBits.load(ordering: .relaxed)) }
     /// Voices reset by the NaN/Inf guard.
     public var voiceResets: Int { resetCount.load(ordering: .relaxed) }
+
+    /// Sets the audio clock (a renderer taking over from another continues its clock).
+    // real time
+    @_noAllocation @_noLocks
+    public func setClock(_ frame: Int64) { clock.store(frame, ordering: .releasing) }
 
     /// Renders `frames` stereo frames into `left`/`right` (overwriting them) and advances the
     /// audio clock. Events are applied at their exact sample offset inside the block.
@@ -111,6 +120,9 @@ public final class Renderer: @unchecked Sendable {
             done = end
         }
         state.pointee.limiter.process(left: left, right: right, count: frames)
+        var peak: Float = 0
+        for i in 0..<frames { peak = max(peak, max(abs(left[i]), abs(right[i]))) }
+        peakBits.store(peak.bitPattern, ordering: .relaxed)
         var voices = 0
         var resets = 0
         for t in 0..<trackCount {

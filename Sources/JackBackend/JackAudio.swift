@@ -4,11 +4,11 @@ import Realtime
 import Logging
 import Synchronization
 
-/// What the process callback needs, reached through JACK's `void *arg`. Holds the renderer and
+/// What the process callback needs, reached through JACK's `void *arg`. Holds the stage and
 /// the two output ports of one JACK client session, plus the load and xrun figures the callback
 /// publishes through atomics.
 final class ProcessContext: @unchecked Sendable {
-    let renderer: Unmanaged<Renderer>
+    let stage: Unmanaged<Stage>
     let left: OpaquePointer
     let right: OpaquePointer
     let period: Atomic<Int>
@@ -24,9 +24,9 @@ final class ProcessContext: @unchecked Sendable {
     let frameOffset = Atomic<Int64>(0)
     let offsetKnown = Atomic<Bool>(false)
 
-    init(renderer: Renderer, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, period: Int, sampleRate: Double, xruns: Int) {
+    init(stage: Stage, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, period: Int, sampleRate: Double, xruns: Int) {
         self.client = client
-        self.renderer = Unmanaged.passUnretained(renderer)
+        self.stage = Unmanaged.passUnretained(stage)
         self.left = left
         self.right = right
         self.period = Atomic(period)
@@ -48,10 +48,10 @@ final class ProcessContext: @unchecked Sendable {
         let rp = r.assumingMemoryBound(to: Float.self)
         let c = client
         let jackFrame = Int64(_unsafePerformance { jack_last_frame_time(c) })
-        let ours = renderer._withUnsafeGuaranteedRef { $0.framesRendered }
+        let ours = stage._withUnsafeGuaranteedRef { $0.audioClock }
         frameOffset.store(jackFrame - ours, ordering: .relaxed)
         offsetKnown.store(true, ordering: .releasing)
-        renderer._withUnsafeGuaranteedRef { $0.render(frames: frames, left: lp, right: rp) }
+        stage._withUnsafeGuaranteedRef { $0.render(frames: frames, left: lp, right: rp) }
         let spent = Realtime.nowNanoseconds() &- start
         lastNanoseconds.store(spent, ordering: .relaxed)
         if spent > worstNanoseconds.load(ordering: .relaxed) { worstNanoseconds.store(spent, ordering: .relaxed) }

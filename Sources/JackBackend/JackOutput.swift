@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Polyphon as a JACK client: two output ports fed by the renderer.
+/// Polyphon as a JACK client: two output ports fed by the stage.
 ///
 /// When the server dies under it, JACK calls the shutdown hook; the session is marked lost, the
 /// conductor and OSC keep running, and a watcher thread reopens the client when a server is back,
@@ -18,7 +18,7 @@ public final class JackOutput: @unchecked Sendable {
     let serverName: String?
     let autoConnect: Bool
     let logger: Logger
-    let renderer: Renderer
+    let stage: Stage
     private let lock = Mutex<Session?>(nil)
     private let lost = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
@@ -41,8 +41,8 @@ public final class JackOutput: @unchecked Sendable {
     }
 
     /// - Parameter serverName: nil for the default server (or `JACK_DEFAULT_SERVER`).
-    public init(renderer: Renderer, clientName: String, serverName: String?, autoConnect: Bool, logger: Logger) {
-        self.renderer = renderer
+    public init(stage: Stage, clientName: String, serverName: String?, autoConnect: Bool, logger: Logger) {
+        self.stage = stage
         self.clientName = clientName
         self.serverName = serverName
         self.autoConnect = autoConnect
@@ -78,15 +78,15 @@ public final class JackOutput: @unchecked Sendable {
             throw OpenError(description: "cannot open a JACK client (status 0x\(String(status.rawValue, radix: 16))): no JACK server \(serverName.map { "named '\($0)' " } ?? "")is running")
         }
         let rate = Int(jack_get_sample_rate(client))
-        if Float(rate) != renderer.sampleRate {
-            logger.warning("JACK runs at \(rate) Hz but the engine was built for \(Int(renderer.sampleRate)) Hz; pitch and tempo will be off until restart")
+        if Double(rate) != stage.sampleRate {
+            logger.warning("JACK runs at \(rate) Hz but the engine was built for \(Int(stage.sampleRate)) Hz; pitch and tempo will be off until restart")
         }
         guard let left = jack_port_register(client, "out_L", JACK_DEFAULT_AUDIO_TYPE, UInt(JackPortIsOutput.rawValue), 0),
               let right = jack_port_register(client, "out_R", JACK_DEFAULT_AUDIO_TYPE, UInt(JackPortIsOutput.rawValue), 0) else {
             jack_client_close(client)
             throw OpenError(description: "cannot register JACK output ports")
         }
-        let context = ProcessContext(renderer: renderer, client: client, left: left, right: right, period: Int(jack_get_buffer_size(client)),
+        let context = ProcessContext(stage: stage, client: client, left: left, right: right, period: Int(jack_get_buffer_size(client)),
                                      sampleRate: Double(rate), xruns: xrunsBefore.load(ordering: .relaxed))
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
         jack_set_process_callback(client, jackProcess, contextPointer)
@@ -194,7 +194,7 @@ public final class JackOutput: @unchecked Sendable {
             guard jackTag > 0 else { return nil }
             let jackFrame = Int64(jack_time_to_frames(s.client, jack_time_t(jackTag)))
             var ours = jackFrame - s.context.frameOffset.load(ordering: .relaxed)
-            let clock = renderer.framesRendered
+            let clock = stage.framesRendered
             let wrap: Int64 = 1 << 32
             while ours - clock > wrap / 2 { ours -= wrap }
             while clock - ours > wrap / 2 { ours += wrap }

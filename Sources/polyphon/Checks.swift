@@ -1,6 +1,7 @@
 import ArgumentParser
 import Control
 import Engine
+import Installation
 
 /// `polyphon patch check FILE...`: validate patches before the show.
 struct PatchCommand: ParsableCommand {
@@ -45,6 +46,36 @@ struct CueCommand: ParsableCommand {
                 print(e)
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+/// `polyphon config check FILE`: validate an installation's config before deploying it.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Work with installation config files.", subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Report every error in a config file (and its patch), with file:line:column.")
+        @Argument(help: "Config file.") var file: String
+
+        func run() throws {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read config file '\(file)'") }
+            let config: InstallationConfig
+            do {
+                config = try InstallationConfig(file: file, text: text)
+            } catch {
+                print(error)
+                throw ExitCode(1)
+            }
+            var failed = false
+            for patch in [config.patch] + config.schedule.compactMap(\.patch) {
+                do { _ = try loadPatch(patch) } catch {
+                    print("\(file): patch \(patch): \(error)")
+                    failed = true
+                }
+            }
+            if failed { throw ExitCode(1) }
+            print("\(file): ok (\(config.schedule.count) schedule windows, patch \(config.patch))")
         }
     }
 }

@@ -1,0 +1,80 @@
+/// The default patch, built in: what Polyphon plays when the configured patch is missing or
+/// broken, so an installation is never silent for want of a file. It is `Patches/default.patch`
+/// word for word (a test keeps them equal).
+extension Patch {
+    public static let builtInName = "built-in default patch"
+
+    public static let builtInText = #"""
+# Polyphon default patch: a small electronic band (drums, bass, chords, lead).
+# Format: [section] headers and `key = value` lines; see README "Patch files".
+
+[band]
+name = "Night Shift"
+tempo = 112
+key = "A"          # tonic; the mood picks the mode (write "A dorian" to pin it)
+mood = "driving"
+density = 0.6
+seed = 1
+
+[master]
+gain = 0.9
+ceiling = -1.0     # dBFS, the limiter never lets a sample past this
+
+[agent.drums]
+role = "drums"
+instrument = "drumkit"
+gain = 0.9
+
+[agent.bass]
+role = "bass"
+wave = "saw"
+wave2 = "square"
+detune = 4
+cutoff = 700
+resonance = 0.35
+env_amount = 2.5
+attack = 0.003
+decay = 0.18
+sustain = 0.5
+release = 0.08
+polyphony = 2
+octave = 2
+gain = 0.75
+
+[agent.chords]
+role = "harmony"
+wave = "saw"
+detune = 9
+cutoff = 1400
+resonance = 0.15
+env_amount = 1.0
+attack = 0.02
+decay = 0.6
+sustain = 0.55
+release = 0.35
+polyphony = 12
+octave = 4
+gain = 0.45
+pan = -0.25
+
+[agent.lead]
+role = "lead"
+wave = "square"
+wave2 = "triangle"
+detune = 3
+cutoff = 2600
+resonance = 0.25
+env_amount = 1.5
+attack = 0.008
+decay = 0.3
+sustain = 0.45
+release = 0.2
+polyphony = 3
+octave = 5
+gain = 0.4
+pan = 0.25
+"""#
+
+    /// The built-in default, parsed (it is tested to parse).
+    public static var builtIn: Patch { try! Patch(file: builtInName, text: builtInText) }
+}

@@ -1,0 +1,309 @@
+import ArgumentParser
+import Control
+import Engine
+import Foundation
+import Installation
+import JackBackend
+import Logging
+import Synchronization
+
+/// Everything `serve` runs, wired together: the stage on JACK, OSC, cues, the state file,
+/// the caretaker, the schedule and the metrics endpoint.
+final class Show: @unchecked Sendable {
+    let logger: Logger
+    let store: ParameterStore
+    let stage: Stage
+    let output: JackOutput
+    let launcher: JackServerLauncher
+    let router: CommandRouter
+    let player: CuePlayer
+    let osc: ShowControl
+    let caretaker: Caretaker
+    let keeper: StateKeeper?
+    var scheduler: Scheduler?
+    var metrics: MetricsEndpoint?
+    let recorder: CueRecorder?
+    let started = Date()
+    private var settings: InstallationConfig
+    private let patchPath = Mutex<(path: String, text: String)>(("", ""))
+
+    init(settings: InstallationConfig, logger: Logger, lookaheadMs: Double, startServer: Bool, cues: String?, map: String?,
+         recordCues: String?, events: String?, seedOverride: UInt64?) throws {
+        self.settings = settings
+        self.logger = logger
+
+        // State first: it may name the patch to come back to.
+        var saved: SavedState?
+        var stateFile: StateFile?
+        if let path = settings.stateFile {
+            let file = StateFile(path: path)
+            stateFile = file
+            do { try file.checkWritable() } catch { logger.error("\(error)") }
+            do { saved = try file.load() } catch { logger.error("\(error)") }
+            if let saved { logger.notice("restoring the state saved \(saved.savedAt) from \(path)") }
+        }
+
+        // The patch: the saved one, else the configured one, else the built-in default.
+        var patch: Patch?
+        var chosen = settings.patch
+        for candidate in [saved?.patch, settings.patch].compactMap({ $0 }) {
+            do {
+                let text = try Show.read(candidate)
+                patch = try Patch(file: candidate, text: text)
+                chosen = candidate
+                patchPath.withLock { $0 = (candidate, text) }
+                break
+            } catch {
+                logger.error("patch \(candidate): \(error)")
+            }
+        }
+        if patch == nil {
+            logger.error("no usable patch: playing the \(Patch.builtInName) rather than staying silent")
+            patch = Patch.builtIn
+            chosen = Patch.builtInName
+            patchPath.withLock { $0 = (Patch.builtInName, Patch.builtInText) }
+        }
+        var p = patch!
+        if let seed = seedOverride ?? settings.seed ?? saved?.seed { p.seed = seed }
+        logger.info("patch '\(p.name)' from \(chosen): \(p.agents.map { "\($0.spec.name) (\($0.spec.role.rawValue))" }.joined(separator: ", "))")
+
+        // JACK: join, or start a server.
+        let serverName = settings.jackServer ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"]
+        launcher = JackServerLauncher(serverName: serverName, logger: logger)
+        var format = JackOutput.probe(clientName: settings.clientName, serverName: serverName)
+        if let f = format {
+            logger.info("joining the running JACK server\(serverName.map { " '\($0)'" } ?? "") (\(f.sampleRate) Hz, period \(f.period))")
+        } else {
+            guard startServer else { throw ValidationError("no JACK server is running (and --no-start-server was given)") }
+            guard launcher.launch(clientName: settings.clientName) else { throw ValidationError("could not start a JACK server") }
+            format = JackOutput.probe(clientName: settings.clientName, serverName: serverName)
+        }
+        guard let format else { throw ValidationError("the JACK server went away during start-up") }
+        let rate = Double(format.sampleRate)
+
+        store = ParameterStore(p.initialSteering)
+        if let saved { store.update { saved.restore(into: &$0) } }
+        store.update { $0.limits.volume = settings.volumeLimit }
+        stage = Stage(patch: p, store: store, sampleRate: rate, live: true)
+        output = JackOutput(stage: stage, clientName: settings.clientName, serverName: serverName,
+                            autoConnect: settings.autoConnect, logger: logger)
+
+        // OSC and cues.
+        let deck = DeckSlot()
+        let slot = StatusSlot()
+        let stage = self.stage, output = self.output, started = self.started
+        router = CommandRouter(store: store, agentNames: p.agents.map(\.spec.name), deck: deck) {
+            var f = LiveFigures()
+            let jack = output.figures
+            let conductor = stage.conductor, renderer = stage.renderer
+            f.load = jack.load
+            f.xruns = jack.xruns
+            f.audioRunning = jack.running
+            f.voices = renderer.activeVoices
+            f.uptime = Date().timeIntervalSince(started)
+            f.conductor = conductor.snapshot
+            f.lateChanges = conductor.lateChanges
+            // From a message's arrival to the first output sample it shapes: scheduling plus the
+            // limiter's look-ahead delay.
+            let latency = conductor.latency, out = renderer.outputLatency
+            f.latencyMs = Double(latency.last + out) / rate * 1000
+            f.worstLatencyMs = Double(latency.worst + out) / rate * 1000
+            f.clock = stage.framesRendered
+            f.period = jack.period
+            f.lookahead = conductor.lookahead.load(ordering: .relaxed) + Int64(out)
+            f.lastTimedFrame = conductor.lastTimedFrame
+            f.jackFrameOffset = jack.frameOffset
+            f.patch = stage.patch.name
+            if let counts = slot.osc?.dispatcher.counts {
+                f.oscReceived = counts.received
+                f.oscRejected = counts.rejected
+                f.oscMalformed = counts.malformed
+            }
+            return f
+        }
+        player = CuePlayer(router: router, sampleRate: rate, logger: logger)
+        deck.player = player
+        if let saved, let file = saved.cueFile, let index = saved.cueIndex {
+            do { try player.resume(path: file, at: index) } catch { logger.error("cannot resume cue file \(file): \(error.reason)") }
+        } else if let cues = cues ?? settings.cues {
+            do { try player.load(path: cues) } catch { throw ValidationError(error.reason) }
+        }
+        var mapping: Mapping?
+        if let map {
+            let text = (try? String(contentsOfFile: map, encoding: .utf8)) ?? ""
+            do { mapping = try Mapping(file: map, text: text, router: router) } catch { throw ValidationError(error.description) }
+            logger.info("mapping file \(map): \(mapping!.all.count) bindings")
+        }
+        recorder = try recordCues.map { try CueRecorder(path: $0, sampleRate: rate, patch: chosen, seed: p.seed) }
+        recorder?.beatAt = { stage.conductor.beat(atFrame: $0) }
+        let noteLog = try events.map { try LiveEventLog(path: $0, agentNames: p.agents.map(\.spec.name), sampleRate: rate) }
+        let lookahead = Int64(format.period) + Int64(lookaheadMs / 1000 * rate)
+        let player = self.player
+        stage.prepareConductor = { c in
+            c.lookahead.store(lookahead, ordering: .relaxed)
+            c.cueSource = player
+            if let noteLog { c.onNote = { noteLog.append($0) } }
+        }
+
+        var options = ShowControl.Options()
+        options.bind = settings.bind
+        options.udpPort = settings.udpPort
+        options.tcpPort = settings.tcpPort ?? settings.udpPort
+        options.feedbackTargets = settings.feedback
+        let sink = ChangeSink(schedule: { stage.conductor.schedule($0) }, clock: { stage.framesRendered },
+                              frameForTimetag: { output.frame(forTimetag: $0) }, deferQueries: { output.isRunning })
+        do {
+            osc = try ShowControl(options: options, router: router, sink: sink, mapping: mapping, recorder: recorder, logger: logger)
+        } catch {
+            launcher.stop()
+            throw ValidationError("\(error)")
+        }
+        osc.dispatcher.access = Access(rules: settings.access, logger: logger)
+        slot.osc = osc
+
+        let store = self.store
+        keeper = stateFile.map { StateKeeper(file: $0, store: store, cues: player, patch: chosen, seed: p.seed, logger: logger) }
+        caretaker = Caretaker(store: store, clock: { stage.framesRendered }, peak: { stage.renderer.outputPeak },
+                              silenceLimit: settings.silenceSeconds, logger: logger)
+        keeper?.restarts = (saved?.restarts ?? 0) + 1
+        router.patchLoader = { [weak self] path throws(Rejection) in
+            guard let self else { return }
+            do { try self.switchPatch(to: path) } catch { throw Rejection("/polyphon/patch", "\(error)") }
+        }
+    }
+
+    static func read(_ path: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("file not found") }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read it") }
+        return text
+    }
+
+    func start() throws {
+        stage.start()
+        osc.start()
+        do {
+            try output.start()
+        } catch {
+            osc.stop()
+            launcher.stop()
+            throw ValidationError("\(error)")
+        }
+        keeper?.start()
+        caretaker.start()
+        startSchedule()
+        startMetrics()
+        let s = store.read()
+        logger.info("playing at \(Int(s.tempo)) BPM in \(s.key), mood \(s.mood); lookahead \(stage.conductor.lookahead.load(ordering: .relaxed)) frames")
+    }
+
+    func startSchedule() {
+        scheduler?.stop()
+        scheduler = nil
+        guard !settings.schedule.isEmpty else { return }
+        let s = Scheduler(schedule: Schedule(settings.schedule), store: store, volumeLimit: settings.volumeLimit, logger: logger)
+        s.switchPatch = { [weak self] path in
+            do { try self?.switchPatch(to: path) } catch { self?.logger.error("schedule: patch \(path): \(error)") }
+        }
+        s.start()
+        scheduler = s
+        logger.info("schedule: \(settings.schedule.count) windows")
+    }
+
+    func startMetrics() {
+        metrics?.stop()
+        metrics = nil
+        guard let port = settings.metricsPort else { return }
+        do {
+            let m = try MetricsEndpoint(port: port) { [weak self] in self?.samples() ?? [] }
+            m.start()
+            metrics = m
+            logger.info("metrics on http://127.0.0.1:\(port)/metrics")
+        } catch {
+            logger.error("\(error)")
+        }
+    }
+
+    func samples() -> [MetricsEndpoint.Sample] {
+        let jack = output.figures
+        let counts = osc.dispatcher.counts
+        let access = osc.dispatcher.access
+        return [
+            .init("polyphon_up", "gauge", 1, "1 while the server runs"),
+            .init("polyphon_audio_running", "gauge", jack.running ? 1 : 0, "1 while JACK runs the engine"),
+            .init("polyphon_xruns_total", "counter", Double(jack.xruns), "JACK xruns seen by Polyphon"),
+            .init("polyphon_callback_load", "gauge", jack.load, "process callback time / period, averaged"),
+            .init("polyphon_voices", "gauge", Double(stage.renderer.activeVoices), "voices sounding"),
+            .init("polyphon_osc_received_total", "counter", Double(counts.received), "OSC packets accepted for processing"),
+            .init("polyphon_osc_dropped_total", "counter", Double((access?.denied ?? 0) + (access?.rateLimited ?? 0)), "OSC packets dropped (not allowed, over the rate limit)"),
+            .init("polyphon_osc_rejected_total", "counter", Double(counts.rejected), "OSC messages refused with /polyphon/error"),
+            .init("polyphon_osc_malformed_total", "counter", Double(counts.malformed), "packets that were not valid OSC"),
+            .init("polyphon_uptime_seconds", "gauge", Date().timeIntervalSince(started), "seconds since start"),
+            .init("polyphon_restarts_total", "counter", Double(keeper?.restarts ?? 1), "starts recorded in the state file"),
+            .init("polyphon_jack_reconnects_total", "counter", Double(jack.reconnects), "JACK reconnections after a server loss"),
+            .init("polyphon_silence_rearms_total", "counter", Double(caretaker.rearms), "times the silence watchdog re-armed the band"),
+            .init("polyphon_patch_switches_total", "counter", Double(stage.switches), "live patch changes"),
+        ]
+    }
+
+    /// Loads a patch file and crossfades to it; a broken file changes nothing.
+    func switchPatch(to path: String) throws {
+        let text = try Show.read(path)
+        let patch: Patch
+        do { patch = try Patch(file: path, text: text) } catch { throw ValidationError(error.description) }
+        if patchPath.withLock({ $0 == (path, text) }) { return }
+        var p = patch
+        p.seed = keeper?.identity.withLock({ $0.seed }) ?? patch.seed
+        stage.switchTo(p)
+        router.reconfigure(agentNames: p.agents.map(\.spec.name))
+        patchPath.withLock { $0 = (path, text) }
+        keeper?.identity.withLock { $0.patch = path }
+        logger.notice("switched to patch '\(p.name)' from \(path) (2 s crossfade)")
+    }
+
+    /// SIGHUP: the new settings and the patch file, each only if valid.
+    func reload(settings fresh: InstallationConfig) {
+        if fresh.bind != settings.bind || fresh.udpPort != settings.udpPort || fresh.tcpPort != settings.tcpPort {
+            logger.warning("SIGHUP: listening address and ports change only on restart")
+        }
+        let patchFile = fresh.patch
+        settings = fresh
+        osc.dispatcher.access = Access(rules: fresh.access, logger: logger)
+        store.update { $0.limits.volume = fresh.volumeLimit }
+        startSchedule()
+        startMetrics()
+        do {
+            try switchPatch(to: patchFile)
+        } catch {
+            logger.error("SIGHUP: patch \(patchFile) has errors, keeping the one playing:\n\(error)")
+        }
+    }
+
+    func stop() {
+        scheduler?.stop()
+        metrics?.stop()
+        caretaker.stop()
+        osc.stop()
+        recorder?.close()
+        stage.conductor.stop()
+        keeper?.stop()
+        output.stop()
+        launcher.stop()
+    }
+}
+
+/// The router needs the deck and the deck needs the router: this slot closes the loop once both exist.
+final class DeckSlot: CueDeck, @unchecked Sendable {
+    var player: CuePlayer?
+
+    func load(path: String) throws(Rejection) { try player?.load(path: path) }
+    func go() { player?.go() }
+    func goto(label: String) throws(Rejection) { try player?.goto(label: label) }
+    func stop() { player?.stop() }
+    func pause() { player?.pause() }
+    var position: (current: String, next: String) { player?.position ?? ("", "") }
+}
+
+/// Lets the status closure, made before the OSC service, read its counters once it exists.
+final class StatusSlot: @unchecked Sendable {
+    var osc: ShowControl?
+}
