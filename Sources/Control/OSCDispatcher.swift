@@ -66,7 +66,11 @@ public final class OSCDispatcher: @unchecked Sendable {
         self.sink = sink
         self.feedback = feedback
         self.logger = logger
+        quiet = QuietLog(logger: logger)
     }
+
+    /// Refusals are logged, but never more than 20 lines a minute.
+    let quiet: QuietLog
 
     public var counts: Counters { counters.withLock { $0 } }
 
@@ -81,7 +85,7 @@ public final class OSCDispatcher: @unchecked Sendable {
         switch OSCPacket.parse(bytes) {
         case .failure(let e):
             counters.withLock { $0.malformed += 1 }
-            logger.notice("malformed packet from \(peer.key): \(e.reason)")
+            quiet.notice("malformed packet from \(peer.key): \(e.reason)")
             peer.send(.message(e.reply))
         case .success(let packet):
             process(packet, role: role, from: peer)
@@ -136,7 +140,7 @@ public final class OSCDispatcher: @unchecked Sendable {
             } catch {
                 refused += 1
                 counters.withLock { $0.rejected += 1 }
-                logger.notice("refused \(message) from \(peer.key): \(error.reason)")
+                quiet.notice("refused \(message) from \(peer.key): \(error.reason)")
                 peer.send(.message(error.reply))
             }
         }
