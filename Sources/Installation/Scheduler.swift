@@ -66,7 +66,8 @@ public final class Scheduler: @unchecked Sendable {
             }
             if let d = w.density { s.density = mix(from.density, d) }
             if let tempo = w.tempo { s.tempo = mix(from.tempo, tempo) }
-            s.limits.volume = mix(min(from.limits.volume, from.effectiveMasterGain > 0 ? 2 : 0), cap)
+            // From the cap in force (never above the configured limit) to the window's.
+            s.limits.volume = mix(min(from.limits.volume, volumeLimit), cap)
             if t >= 1 {
                 s.limits.density = w.densityRange ?? 0...1
                 s.limits.tempo = w.tempoRange ?? Steering.tempoRange
