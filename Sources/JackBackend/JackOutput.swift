@@ -133,7 +133,7 @@ public final class JackOutput: @unchecked Sendable {
         logger.error("JACK server shut down (\(reason)); audio stopped. Polyphon keeps running and will reconnect when a JACK server is back.")
     }
 
-    /// Reopens the client after a server loss, with backoff up to 5 s.
+    /// Reopens the client after a server loss, with backoff up to 1 s (a local server: cheap to ask).
     private func watch() {
         var delay = 0.25
         while !stopping.load(ordering: .acquiring) {
@@ -151,7 +151,7 @@ public final class JackOutput: @unchecked Sendable {
                 delay = 0.25
             } catch {
                 Thread.sleep(forTimeInterval: delay)
-                delay = min(5, delay * 2)
+                delay = min(1, delay * 2)
             }
         }
     }

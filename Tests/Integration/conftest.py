@@ -69,19 +69,21 @@ class JackServer:
 class Polyphon:
     """The real binary, `polyphon serve`, with its log in a file."""
 
-    def __init__(self, server_name, tmp_path, extra=()):
-        self.port = free_port()
+    def __init__(self, server_name, tmp_path, extra=(), patch=None, env=None, port=None):
+        self.port = port or free_port()
         self.client = unique("poly")
         self.server_name = server_name
         self.log_path = tmp_path / f"{self.client}.log"
         self.extra = list(extra)
+        self.patch = patch or os.path.join(ROOT, "Patches", "default.patch")
+        self.env = env or {}
         self.proc = None
 
     def start(self, wait_for_audio=True):
-        env = dict(os.environ, JACK_DEFAULT_SERVER=self.server_name)
-        self.log_file = open(self.log_path, "w")
+        env = dict(os.environ, JACK_DEFAULT_SERVER=self.server_name, **self.env)
+        self.log_file = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--patch", os.path.join(ROOT, "Patches", "default.patch"), "--port", str(self.port),
+            [BIN, "serve", "--patch", self.patch, "--port", str(self.port),
              "--client-name", self.client] + self.extra,
             env=env, stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.time() + 20
@@ -95,6 +97,11 @@ class Polyphon:
 
     def log(self):
         return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        self.log_file.close()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
