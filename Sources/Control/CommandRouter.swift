@@ -416,7 +416,7 @@ public final class CommandRouter: Sendable {
 
 extension Double {
     /// The nearest value inside `range` (a schedule window's bounds).
-    func clamped(to range: ClosedRange<Double>) -> Double { Swift.min(range.upperBound, Swift.max(range.lowerBound, self)) }
+    public func clamped(to range: ClosedRange<Double>) -> Double { Swift.min(range.upperBound, Swift.max(range.lowerBound, self)) }
 }
 
 extension Steering {

@@ -1,3 +1,4 @@
+import Control
 import Engine
 import Foundation
 import Logging
@@ -90,8 +91,4 @@ public final class Caretaker: @unchecked Sendable {
         running.store(false, ordering: .releasing)
         notifier.notify("STOPPING=1")
     }
-}
-
-extension Double {
-    func clamped(to range: ClosedRange<Double>) -> Double { Swift.min(range.upperBound, Swift.max(range.lowerBound, self)) }
 }

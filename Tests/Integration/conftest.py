@@ -159,6 +159,28 @@ class OscClient:
         return dict(zip(p[0::2], p[1::2]))
 
 
+def wait_for(predicate, timeout, interval=0.05):
+    """Polls `predicate` until it returns something truthy, at most `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def collect(client, seconds):
+    """Every message `client` receives for `seconds`, the last one per address."""
+    out = {}
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        r = client.receive(timeout=max(0.01, deadline - time.time()))
+        if r:
+            out[r[0]] = r[1]
+    return out
+
+
 def record(server_name, source_client, seconds):
     """Records the client's two output ports through a python JACK client; returns (frames, 2)."""
     import jack

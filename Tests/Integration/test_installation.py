@@ -6,34 +6,12 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import time
 import urllib.request
 
-from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from conftest import ROOT, JackServer, OscClient, Polyphon, free_port, unique
-
-
-def wait_for(predicate, timeout, interval=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
-
-
-def collect(client, seconds):
-    out = {}
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        r = client.receive(timeout=max(0.01, deadline - time.time()))
-        if r:
-            out[r[0]] = r[1]
-    return out
+from conftest import collect, wait_for, ROOT, JackServer, OscClient, Polyphon, free_port, unique
 
 
 def test_jack_killed_and_restarted_20_times(tmp_path):

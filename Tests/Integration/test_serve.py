@@ -10,17 +10,7 @@ import time
 import numpy as np
 
 import audio
-from conftest import JackServer, OscClient, Polyphon, record, unique
-
-
-def wait_for(predicate, timeout, interval=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
+from conftest import wait_for, JackServer, OscClient, Polyphon, record, unique
 
 
 def test_starts_and_registers_its_ports(polyphon, jack_server):

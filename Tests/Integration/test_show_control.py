@@ -12,7 +12,7 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from conftest import BIN, ROOT, OscClient, Polyphon, unique
+from conftest import collect, wait_for, BIN, ROOT, OscClient, Polyphon, unique
 
 
 def msg(address, *args):
@@ -27,16 +27,6 @@ def bundle(when, *messages):
     for m in messages:
         b.add_content(m)
     return b.build().dgram
-
-
-def wait_for(predicate, timeout, interval=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 # --- TCP -----------------------------------------------------------------------------------
@@ -163,15 +153,6 @@ def test_latency_is_within_one_period_plus_lookahead(polyphon, osc):
 
 
 # --- Feedback, mapping, learn --------------------------------------------------------------
-
-def collect(client, seconds):
-    out = {}
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        r = client.receive(timeout=max(0.01, deadline - time.time()))
-        if r:
-            out[r[0]] = r[1]
-    return out
 
 
 def test_subscribers_follow_changes_from_anyone(polyphon, osc):
