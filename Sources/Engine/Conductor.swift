@@ -229,6 +229,14 @@ public final class Conductor: @unchecked Sendable {
         if old?.effectiveMasterGain != s.effectiveMasterGain {
             outbox.append(AudioEvent(frame: at, kind: .masterGain, value: Float(s.effectiveMasterGain)))
         }
+        // Play after stop starts a new bar right here, rather than waiting for the old bar grid.
+        if let o = old, !o.playing && s.playing {
+            let bar = meter.beatsPerBar
+            let downbeat = (nextBeat + bar - 1) / bar * bar
+            anchorBeat = Double(downbeat)
+            anchorFrame = Double(at)
+            nextBeat = downbeat
+        }
         let stopped = old.map { $0.playing && !s.playing } ?? false
         let panicked = old.map { $0.panicCount != s.panicCount } ?? false
         if stopped || panicked {

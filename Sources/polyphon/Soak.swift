@@ -35,6 +35,7 @@ struct Soak: ParsableCommand {
         let total = Int64(hours * 3600 * rate)
         let ceiling = Float(pow(10, p.ceilingDB / 20)) + 1e-5
         var nan = 0, clipped = 0, gaps = 0, silentRun = 0.0, longestGap = 0.0
+        var gapTimes: [String] = []
         let rssStart = Soak.rss()
         var rssAfterHour = 0.0
         let cpu0 = clock()
@@ -60,7 +61,13 @@ struct Soak: ParsableCommand {
             if peak < 1e-4 && !Caretaker.intendedSilence(store.read()) {
                 silentRun += Double(block) / rate
             } else {
-                if silentRun >= 2 { gaps += 1; longestGap = max(longestGap, silentRun) }
+                if silentRun >= 2 {
+                    gaps += 1
+                    longestGap = max(longestGap, silentRun)
+                    // Time of day by arithmetic: a date formatter would load ICU data and skew the RSS figures.
+                    let t = Int(parts[0] * 3600 + parts[1] * 60 + Double(frame) / rate - silentRun) % 86400
+                    gapTimes.append(String(format: "%02d:%02d:%02d (%.1f s)", t / 3600, t / 60 % 60, t % 60, silentRun))
+                }
                 silentRun = 0
             }
             frame += Int64(block)
@@ -71,7 +78,8 @@ struct Soak: ParsableCommand {
         print(String(format: "soak: %.1f h of '%@' through %d schedule windows in %.0f s CPU (%.0fx real time)",
                      hours, p.name, settings.schedule.count, cpu, hours * 3600 / cpu))
         print(String(format: "soak: peak RSS %.1f MB at start, %.1f MB after 1 h, %.1f MB at the end", rssStart, rssAfterHour, rssEnd))
-        print("soak: NaN samples \(nan), clipped samples \(clipped), silent gaps (>= 2 s, not asked for) \(gaps)" + (gaps > 0 ? String(format: ", longest %.1f s", longestGap) : ""))
+        print("soak: NaN samples \(nan), clipped samples \(clipped), silent gaps (>= 2 s, not asked for) \(gaps)"
+              + (gaps > 0 ? String(format: ", longest %.1f s; at %@", longestGap, gapTimes.prefix(10).joined(separator: ", ")) : ""))
     }
 
     /// Peak resident set size of this process in MB (VmHWM).

@@ -33,3 +33,18 @@ import Testing
         #expect(conductor.lastTimedFrame == 4800)
     }
 }
+
+@Suite struct TransportTests {
+    /// Play after stop starts a bar at once, not at the old grid's next bar line.
+    @Test func playStartsABarRightAway() throws {
+        let patch = try TestPatches.defaultPatch()   // 112 BPM: a bar is 102857 frames
+        let log = EventLog(agentNames: patch.agents.map(\.spec.name))
+        let playAt: Int64 = 48000 * 6 + 12345
+        _ = OfflineRender(patch: patch).run(seconds: 9, changes: [
+            TimedChange(frame: 48000 * 2) { $0.update { $0.playing = false } },
+            TimedChange(frame: playAt) { $0.update { $0.playing = true } },
+        ]) { log.append($0) }
+        let firstAfter = log.all.filter { $0.frame >= playAt }.map(\.frame).min()
+        #expect(firstAfter == playAt, "first note after play at \(String(describing: firstAfter)), play at \(playAt)")
+    }
+}
