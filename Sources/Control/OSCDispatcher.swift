@@ -50,8 +50,13 @@ public final class OSCDispatcher: @unchecked Sendable {
     /// Receives every applied change with the frame it landed on (`--record-cues`).
     public var recorder: CueRecorder?
     public var mapping: Mapping?
-    /// Allow-lists, roles and rate limits; nil lets everyone control.
-    public var access: Access?
+    /// Allow-lists, roles and rate limits; nil lets everyone control. Replaced on SIGHUP while
+    /// listener threads read it, hence the lock.
+    public var access: Access? {
+        get { accessLock.withLock { $0 } }
+        set { accessLock.withLock { $0 = newValue } }
+    }
+    private let accessLock = Mutex<Access?>(nil)
     private let counters = Mutex(Counters())
 
     public struct Counters: Sendable {
@@ -77,6 +82,7 @@ public final class OSCDispatcher: @unchecked Sendable {
     /// Handles one packet's bytes from `peer` (on the listener's thread).
     public func handle(_ bytes: ArraySlice<UInt8>, from peer: any OSCPeer) {
         var role = Access.Role.control
+        let access = self.access
         if let access {
             guard let r = access.admit(peer) else { return }
             role = r

@@ -67,6 +67,7 @@ public final class MetricsEndpoint: @unchecked Sendable {
                 _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
                 close(client)
             }
+            close(fd)
         }
     }
 

@@ -36,8 +36,15 @@ public final class StateKeeper: @unchecked Sendable {
         return s
     }
 
-    /// Saves if anything changed since the last save.
+    private let saving = Mutex(())
+
+    /// Saves if anything changed since the last save. One save at a time: the final one at
+    /// shutdown may meet the thread's own.
     public func saveIfChanged() {
+        saving.withLock { _ in saveNow() }
+    }
+
+    private func saveNow() {
         var state = current()
         if var previous = last {
             previous.savedAt = state.savedAt

@@ -266,11 +266,16 @@ final class Show: @unchecked Sendable {
             logger.warning("SIGHUP: listening address and ports change only on restart")
         }
         let patchFile = fresh.patch
+        let metricsMoved = fresh.metricsPort != settings.metricsPort
         settings = fresh
         osc.dispatcher.access = Access(rules: fresh.access, logger: logger)
         store.update { $0.limits.volume = fresh.volumeLimit }
         startSchedule()
-        startMetrics()
+        if metricsMoved {
+            metrics?.stop()
+            Thread.sleep(forTimeInterval: 0.3)   // its thread closes the old socket within 0.2 s
+            startMetrics()
+        }
         do {
             try switchPatch(to: patchFile)
         } catch {
