@@ -130,6 +130,15 @@ public final class Conductor: @unchecked Sendable {
         scheduled.withLock { $0.append(change) }
     }
 
+    /// Removes and returns every change not applied yet (a patch switch hands them on).
+    public func takeScheduled() -> [TimedChange] {
+        scheduled.withLock { list in
+            let all = list
+            list.removeAll()
+            return all
+        }
+    }
+
     /// Timed changes that arrived after their frame had been scheduled.
     public var lateChanges: Int { lateCount.load(ordering: .relaxed) }
 

@@ -108,6 +108,8 @@ public final class Stage: @unchecked Sendable {
             conductor.cueSource = old.conductor.cueSource
             conductor.onNote = old.conductor.onNote
             prepareConductor?(conductor)
+            // Changes and queries still waiting in the old conductor go on in the new one.
+            for change in old.conductor.takeScheduled() { conductor.schedule(change) }
             perf = Performance(patch: patch, renderer: renderer, conductor: conductor)
             let bits = UInt(bitPattern: Unmanaged.passRetained(renderer).toOpaque())
             let previous = incoming.exchange(bits, ordering: .acquiringAndReleasing)
@@ -115,6 +117,12 @@ public final class Stage: @unchecked Sendable {
             if live { conductor.start() }
         }
         switchCount.add(1, ordering: .relaxed)
+    }
+
+    /// Schedules a change on the current conductor. Taken under the same lock as a patch
+    /// switch, so nothing lands in a conductor that is being replaced.
+    public func schedule(_ change: TimedChange) {
+        control.withLock { $0!.conductor.schedule(change) }
     }
 
     /// Releases renderers the audio thread has finished with (call on a control thread).

@@ -150,7 +150,7 @@ final class Show: @unchecked Sendable {
         options.udpPort = settings.udpPort
         options.tcpPort = settings.tcpPort ?? settings.udpPort
         options.feedbackTargets = settings.feedback
-        let sink = ChangeSink(schedule: { stage.conductor.schedule($0) }, clock: { stage.framesRendered },
+        let sink = ChangeSink(schedule: { stage.schedule($0) }, clock: { stage.framesRendered },
                               frameForTimetag: { output.frame(forTimetag: $0) }, deferQueries: { output.isRunning })
         do {
             osc = try ShowControl(options: options, router: router, sink: sink, mapping: mapping, recorder: recorder, logger: logger)

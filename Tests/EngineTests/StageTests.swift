@@ -38,4 +38,22 @@ import Testing
         let tail = out[(6 * 48000)...].map { $0 * $0 }.reduce(0, +) / Float(out.count - 6 * 48000)
         #expect(tail.squareRoot() > 0.02)
     }
+
+    /// A change still waiting when the patch switches is not lost with the old conductor.
+    @Test func changesInFlightSurviveASwitch() throws {
+        let patch = try TestPatches.defaultPatch()
+        let store = ParameterStore(patch.initialSteering)
+        let stage = Stage(patch: patch, store: store, sampleRate: 48000, live: false)
+        stage.schedule(TimedChange(frame: TimedChange.asap) { $0.update { $0.tempo = 99 } })
+        stage.schedule(TimedChange(frame: 48000) { $0.update { $0.density = 0.2 } })
+        stage.switchTo(patch)
+        var l = [Float](repeating: 0, count: 256), r = l
+        for _ in 0..<(48000 * 2 / 256) {
+            stage.advance(to: stage.framesRendered + 256 + 1024)
+            l.withUnsafeMutableBufferPointer { lp in r.withUnsafeMutableBufferPointer { rp in
+                stage.render(frames: 256, left: lp.baseAddress!, right: rp.baseAddress!)
+            } }
+        }
+        #expect(store.read().tempo == 99 && store.read().density == 0.2)
+    }
 }
