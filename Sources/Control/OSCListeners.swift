@@ -25,6 +25,25 @@ func describe(_ a: sockaddr_in) -> (host: String, port: Int) {
     return (String(cString: buffer), Int(UInt16(bigEndian: a.sin_port)))
 }
 
+/// A socket of `type` bound to host:port with SO_REUSEADDR, or a start-up error naming the protocol.
+func boundSocket(_ type: Int32, _ proto: String, host: String, port: Int) throws(ListenError) -> Int32 {
+    let fd = socket(AF_INET, type, 0)
+    guard fd >= 0 else { throw ListenError(description: "cannot create a \(proto) socket") }
+    var one: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    var a: sockaddr_in
+    do { a = try socketAddress(host: host, port: port) } catch { close(fd); throw error }
+    let bound = withUnsafePointer(to: &a) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0, type != Int32(SOCK_STREAM.rawValue) || listen(fd, 16) == 0 else {
+        let reason = String(cString: strerror(errno))
+        close(fd)
+        throw ListenError(description: "cannot listen on \(proto) \(host):\(port): \(reason) (is another program using it?)")
+    }
+    return fd
+}
+
 /// A UDP sender: replies and feedback go from the server's own socket to its address.
 final class UDPPeer: OSCPeer, @unchecked Sendable {
     let fd: Int32
@@ -64,23 +83,12 @@ public final class UDPListener: @unchecked Sendable {
     public let port: Int
 
     public init(host: String, port: Int, dispatcher: OSCDispatcher, logger: Logger) throws(ListenError) {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = try boundSocket(Int32(SOCK_DGRAM.rawValue), "UDP", host: host, port: port)
         self.fd = fd
-        guard fd >= 0 else { throw ListenError(description: "cannot create a UDP socket") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         // A deep receive buffer rides out bursts from desks and floods: 8 MB where allowed.
         var size: Int32 = 8 << 20
         if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var a = try socketAddress(host: host, port: port)
-        let bound = withUnsafePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else {
-            close(fd)
-            throw ListenError(description: "cannot listen on UDP \(host):\(port): \(String(cString: strerror(errno))) (is another program using it?)")
         }
         self.port = port
         self.dispatcher = dispatcher
@@ -135,19 +143,7 @@ public final class TCPListener: @unchecked Sendable {
     public static let maxPacket = 1 << 20
 
     public init(host: String, port: Int, dispatcher: OSCDispatcher, logger: Logger) throws(ListenError) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        guard fd >= 0 else { throw ListenError(description: "cannot create a TCP socket") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var a = try socketAddress(host: host, port: port)
-        let bound = withUnsafePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else {
-            close(fd)
-            throw ListenError(description: "cannot listen on TCP \(host):\(port): \(String(cString: strerror(errno))) (is another program using it?)")
-        }
+        fd = try boundSocket(Int32(SOCK_STREAM.rawValue), "TCP", host: host, port: port)
         self.dispatcher = dispatcher
         self.logger = logger
     }

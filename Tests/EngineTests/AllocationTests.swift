@@ -54,4 +54,36 @@ import Testing
         #expect(a.count == 100)
         #expect(polyphon_counted_allocations() > 0)
     }
+
+    /// The live entry point: the stage, through a patch switch and its whole crossfade.
+    @Test func stageRenderIsAllocationFreeThroughACrossfade() throws {
+        let patch = try TestPatches.defaultPatch()
+        var other = patch
+        other.seed = 5
+        let stage = Stage(patch: patch, store: ParameterStore(patch.initialSteering), sampleRate: 48000, live: false)
+        let frames = 256
+        let left = UnsafeMutablePointer<Float>.allocate(capacity: frames)
+        let right = UnsafeMutablePointer<Float>.allocate(capacity: frames)
+        defer { left.deallocate(); right.deallocate() }
+        var allocations: UInt64 = 0, retains: UInt64 = 0, calls = 0
+        for block in 0..<(48000 * 12 / frames) {
+            if block == 48000 * 4 / frames { stage.switchTo(other) }   // on the control thread: not counted
+            stage.advance(to: stage.framesRendered + Int64(frames) + 1024)
+            if block < 200 {   // warm-up
+                stage.render(frames: frames, left: left, right: right)
+                continue
+            }
+            polyphon_counting_begin()
+            stage.render(frames: frames, left: left, right: right)
+            polyphon_counting_end()
+            allocations += polyphon_counted_allocations()
+            retains += polyphon_counted_retains()
+            calls += 1
+        }
+        stage.collect()
+        print("stage render through a crossfade (\(calls) calls): \(allocations) allocations, \(retains) retains")
+        #expect(stage.switches == 1)
+        #expect(allocations == 0)
+        #expect(retains == 0)
+    }
 }

@@ -28,8 +28,6 @@ def test_oscsend_and_python_osc_change_the_tempo(polyphon, osc):
     assert wait_for(lambda: osc.status()["tempo"] == 128, 3)
     osc.send("/polyphon/tempo", 96.0)
     assert wait_for(lambda: osc.status()["tempo"] == 96, 3)
-    # The conductor applies it at the next beat on the audio clock.
-    assert wait_for(lambda: osc.status()["bar"] >= 0 and polyphon.proc.poll() is None, 1)
 
 
 def test_audio_is_not_silent_and_finite(polyphon, jack_server):
