@@ -215,4 +215,7 @@ def test_systemd_ready_and_watchdog_only_while_audio_flows(tmp_path):
     finally:
         p.stop()
         sock.close()
-        server.kill(signal.SIGTERM)
+        # A killed server's slot in JACK's shared registry (8 slots) is reclaimed only by a server
+        # of the same name: start it again and stop it cleanly, so no slot leaks.
+        server.kill(signal.SIGKILL)
+        JackServer(server.name).start().kill(signal.SIGTERM)
