@@ -7,7 +7,7 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 packages=(jackd2 libjack-jackd2-dev liblo-dev pkg-config)
-[ "$want_test" = 1 ] && packages+=(liblo-tools python3 python3-pip)
+[ "$want_test" = 1 ] && packages+=(liblo-tools procps python3 python3-pip)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -26,8 +26,6 @@ public final class Feedback: @unchecked Sendable {
         self.mapping = mapping
     }
 
-    public var count: Int { subscribers.withLock { $0.count } }
-
     public func subscribe(_ peer: any OSCPeer, port: Int? = nil) {
         var target = peer
         if let port, let p = udpPeer?(peer.host, port) { target = p }

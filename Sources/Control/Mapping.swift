@@ -90,7 +90,7 @@ public final class Mapping: @unchecked Sendable {
                         errors.append(SourceError(file: file, line: e.line, column: e.valueColumn, message: "'to' expects a Polyphon address in quotes, e.g. \"/polyphon/density\""))
                         continue
                     }
-                    if !router.addresses.contains(t) && !(t.hasSuffix("/norm") && router.addresses.contains(t)) {
+                    if !router.addresses.contains(t) {
                         errors.append(SourceError(file: file, line: e.line, column: e.valueColumn, message: "unknown Polyphon address \"\(t)\""))
                     }
                     b.target = t

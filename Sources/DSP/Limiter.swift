@@ -14,8 +14,6 @@ public struct Limiter: @unchecked Sendable {
     @usableFromInline var holdCount = 0
     @usableFromInline var release: Float
     public var ceiling: Float
-    /// Reduction in dB at the end of the last block (for metering), 0 or negative.
-    public var lastGain: Float = 1
 
     /// - Parameters: ceiling as linear amplitude, lookahead in samples.
     @inlinable public init(ceiling: Float, lookahead: Int, releaseSeconds: Float, sampleRate: Float) {
@@ -81,6 +79,5 @@ public struct Limiter: @unchecked Sendable {
         gain = g
         gainStep = step
         holdCount = hold
-        lastGain = g
     }
 }

@@ -30,17 +30,15 @@ public struct ConductorSnapshot: Sendable {
     public var appliedTempo: Double = 0
     public var key = Key(tonic: PitchClass(0), mode: .ionian)
     public var chord = Chord(key: Key(tonic: PitchClass(0), mode: .ionian), degree: 0)
-    public var horizon: Int64 = 0
 
     public init() {}
 
-    init(bar: Int, beat: Int, appliedTempo: Double, key: Key, chord: Chord, horizon: Int64) {
+    init(bar: Int, beat: Int, appliedTempo: Double, key: Key, chord: Chord) {
         self.bar = bar
         self.beat = beat
         self.appliedTempo = appliedTempo
         self.key = key
         self.chord = chord
-        self.horizon = horizon
     }
 }
 
@@ -55,7 +53,6 @@ public final class Conductor: @unchecked Sendable {
     let renderer: Renderer
     let store: ParameterStore
     let band: Band
-    let patch: Patch
     let meter = Meter()
     let sampleRate: Double
 
@@ -101,7 +98,6 @@ public final class Conductor: @unchecked Sendable {
 
     /// - Parameter startFrame: the audio-clock frame of beat 0.
     public init(patch: Patch, store: ParameterStore, renderer: Renderer, startFrame: Int64 = 0, lookahead: Int64 = 0) {
-        self.patch = patch
         self.store = store
         self.renderer = renderer
         sampleRate = Double(renderer.sampleRate)
@@ -216,7 +212,7 @@ public final class Conductor: @unchecked Sendable {
         horizon = target
         snapshotLock.withLock {
             $0 = ConductorSnapshot(bar: max(0, bar), beat: max(0, nextBeat - 1) % meter.beatsPerBar,
-                                   appliedTempo: tempo, key: currentKey, chord: currentChord, horizon: target)
+                                   appliedTempo: tempo, key: currentKey, chord: currentChord)
         }
     }
 
