@@ -111,7 +111,8 @@ public final class CommandRouter: Sendable {
 
     static let bandAddresses = [
         "/polyphon/tempo", "/polyphon/tempo/norm", "/polyphon/density", "/polyphon/mood", "/polyphon/mood/xy",
-        "/polyphon/mood/valence", "/polyphon/mood/arousal", "/polyphon/key", "/polyphon/master/gain",
+        "/polyphon/mood/valence", "/polyphon/mood/arousal", "/polyphon/mood/glide", "/polyphon/tempo/ramp",
+        "/polyphon/player/follow", "/polyphon/key", "/polyphon/master/gain",
         "/polyphon/transport/play", "/polyphon/transport/stop", "/polyphon/panic", "/polyphon/status", "/polyphon/ping",
         "/polyphon/cue/load", "/polyphon/cue/go", "/polyphon/cue/goto", "/polyphon/cue/stop", "/polyphon/cue/pause",
         "/polyphon/patch",
@@ -273,11 +274,24 @@ public final class CommandRouter: Sendable {
         case "/polyphon/tempo":
             try count(m, 1, "f: BPM")
             let v = try number(m, 0, Steering.tempoRange)
-            return { $0.tempo = v.clamped(to: $0.limits.tempo) }
+            return { $0.tempo = v.clamped(to: $0.limits.tempo); $0.tempoRampBeats = 0 }
+        case "/polyphon/tempo/ramp":
+            try count(m, 2, "ff: target BPM, bars to get there")
+            let v = try number(m, 0, Steering.tempoRange)
+            let bars = try number(m, 1, 0...256)
+            // Beats, in 4/4: the conductor steps the tempo on every beat of the ramp.
+            return { $0.tempo = v.clamped(to: $0.limits.tempo); $0.tempoRampBeats = Int((bars * 4).rounded()) }
+        case "/polyphon/mood/glide":
+            try count(m, 1, "f: seconds 0...300")
+            let v = try number(m, 0, 0...300)
+            return { $0.moodGlide = v }
+        case "/polyphon/player/follow":
+            let on = try flag(m)
+            return { $0.followPlayer = on }
         case "/polyphon/tempo/norm":
             try count(m, 1, "f: 0...1")
             let v = try number(m, 0, 0...1)
-            return { $0.tempo = (40 + v * 180).clamped(to: $0.limits.tempo) }
+            return { $0.tempo = (40 + v * 180).clamped(to: $0.limits.tempo); $0.tempoRampBeats = 0 }
         case "/polyphon/density":
             try count(m, 1, "f: 0...1 or i: 0...100")
             let v = try number(m, 0, 0...1, percent: true)
@@ -384,6 +398,8 @@ public final class CommandRouter: Sendable {
         return OSCMessage("/polyphon/status", [
             .string("patch"), .string(f.patch),
             .string("tempo"), .float(Float(s.tempo)),
+            .string("applied_tempo"), .float(Float(f.conductor.appliedTempo)),
+            .string("follow"), .int(s.followPlayer ? 1 : 0),
             .string("density"), .float(Float(s.density)),
             .string("mood"), .string(s.mood.name),
             .string("valence"), .float(Float(s.mood.valence)),

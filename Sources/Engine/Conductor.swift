@@ -72,6 +72,14 @@ public final class Conductor: @unchecked Sendable {
     private var lastBrightness: Float = -1
     private var currentKey: Key
     private var currentChord: Chord
+    /// The mood the band plays at now, gliding towards the steered one.
+    private var heardMood: Mood
+    private var glide: (from: Mood, target: Mood, start: Int64, frames: Double)
+    /// A tempo ramp: from, to, first beat, length in beats (0 = jump).
+    private var ramp: (from: Double, target: Double, start: Int, beats: Int)
+    /// The live player's notes (MIDI input); nil when nothing feeds them.
+    let player: PlayerInput?
+    private var follower = TempoFollower()
     /// Called for every note-on scheduled (on the conductor thread).
     public var onNote: (@Sendable (NoteRecord) -> Void)?
 
@@ -97,13 +105,18 @@ public final class Conductor: @unchecked Sendable {
     }
 
     /// - Parameter startFrame: the audio-clock frame of beat 0.
-    public init(patch: Patch, store: ParameterStore, renderer: Renderer, startFrame: Int64 = 0, lookahead: Int64 = 0) {
+    public init(patch: Patch, store: ParameterStore, renderer: Renderer, startFrame: Int64 = 0, lookahead: Int64 = 0,
+                player: PlayerInput? = nil) {
         self.store = store
         self.renderer = renderer
         sampleRate = Double(renderer.sampleRate)
-        band = Band(specs: patch.agents.map(\.spec), seed: patch.seed)
+        band = Band(specs: patch.agents.map(\.spec), seed: patch.seed, models: patch.styleModels)
         let s = store.read()
         tempo = s.tempo
+        ramp = (s.tempo, s.tempo, 0, 0)
+        heardMood = s.mood
+        glide = (s.mood, s.mood, startFrame, 0)
+        self.player = player
         anchorFrame = Double(startFrame)
         horizon = startFrame
         currentKey = s.key
@@ -161,6 +174,7 @@ public final class Conductor: @unchecked Sendable {
     public func advance(to target: Int64) {
         flushOutbox()
         guard target > horizon else { return }
+        listenToPlayer()
         cueSource?.conductor(self, willAdvanceTo: target)
         let due = scheduled.withLock { list -> [TimedChange] in
             let d = list.enumerated().filter { $0.element.frame < target }
@@ -197,15 +211,22 @@ public final class Conductor: @unchecked Sendable {
             let boundary = Int64(frame(ofBeat: Double(nextBeat)).rounded(.down))
             emitPending(before: min(target, boundary))
             if boundary >= target { break }
-            // On the beat: a new tempo starts here, and a new bar is decided here.
-            if s.tempo != tempo {
+            // On the beat: a new tempo (or the next step of a ramp) starts here, and a new bar
+            // is decided here.
+            let wanted = tempo(atBeat: nextBeat, steered: s)
+            if wanted != tempo {
                 anchorFrame = frame(ofBeat: Double(nextBeat))
                 anchorBeat = Double(nextBeat)
-                tempo = s.tempo
+                tempo = wanted
             }
             if nextBeat % meter.beatsPerBar == 0 {
                 bar += 1
                 if s.playing { planBar(s, startBeat: nextBeat, frame: boundary) }
+            }
+            // The live player just finished a phrase: the lead answers from this beat.
+            if s.playing {
+                let answer = band.listen(atBeat: Double(nextBeat))
+                if !answer.isEmpty { schedule(answer, from: Double(nextBeat), bar: bar) }
             }
             nextBeat += 1
         }
@@ -251,22 +272,71 @@ public final class Conductor: @unchecked Sendable {
         lastSteering = s
     }
 
+    /// The tempo for the beat starting at `beat`: the steered one, reached at once or step by
+    /// step along a ramp.
+    private func tempo(atBeat beat: Int, steered s: Steering) -> Double {
+        if s.tempo != ramp.target {
+            ramp = (tempo, s.tempo, beat, s.tempoRampBeats)
+        }
+        guard ramp.beats > 0 else { return ramp.target }
+        let done = min(1, Double(beat - ramp.start + 1) / Double(ramp.beats))
+        return ramp.from + (ramp.target - ramp.from) * done
+    }
+
+    /// The mood at a bar starting on `frame`: the steered one, or a point along a glide to it.
+    private func mood(atFrame frame: Int64, steered s: Steering) -> Mood {
+        if s.mood != glide.target {
+            glide = (heardMood, s.mood, frame, s.moodGlide * sampleRate)
+        }
+        guard glide.frames > 0 else { return glide.target }
+        let done = Double(frame - glide.start) / glide.frames
+        return done >= 1 ? glide.target : glide.from.gliding(to: glide.target, fraction: done)
+    }
+
+    /// Hands the player's notes to the band, and follows their tempo when asked to.
+    private func listenToPlayer() {
+        guard let player else { return }
+        let events = player.take(through: .max)
+        guard !events.isEmpty else { return }
+        var follow: Double?
+        for e in events {
+            let beat = self.beat(atFrame: e.frame)
+            band.hear(pitch: Int(e.note), velocity: Double(e.velocity) / 127, isOn: e.isOn, beat: beat)
+            if e.isOn && e.velocity > 0 {
+                follow = follower.onset(atSeconds: Double(e.frame) / sampleRate, tempo: tempo) ?? follow
+            }
+        }
+        if let follow {
+            store.update { s in
+                guard s.followPlayer, abs(s.tempo - follow) > 0.25 else { return }
+                s.tempo = min(max(follow, s.limits.tempo.lowerBound), s.limits.tempo.upperBound)
+                s.tempoRampBeats = 0
+            }
+        }
+    }
+
     private func planBar(_ s: Steering, startBeat: Int, frame: Int64) {
-        let key = s.key
-        let plan = band.planBar(index: bar, key: key, mood: s.mood, density: s.density, meter: meter,
-                                overrides: s.agents.map(\.density))
+        heardMood = mood(atFrame: frame, steered: s)
+        let key = Key(tonic: s.tonic, mode: s.modeOverride ?? heardMood.mode)
+        let plan = band.planBar(index: bar, startBeat: Double(startBeat), key: key, mood: heardMood, density: s.density,
+                                meter: meter, overrides: s.agents.map(\.density))
         currentKey = key
-        currentChord = plan.chord
+        currentChord = plan.changes[0].chord
         // Timbre follows the mood from this bar on.
-        let bright = Float(s.mood.brightness)
+        let bright = Float(heardMood.brightness)
         if bright != lastBrightness {
             for t in 0..<renderer.trackCount {
                 outbox.append(AudioEvent(frame: frame, kind: .brightness, track: UInt8(t), value: bright))
             }
             lastBrightness = bright
         }
-        for n in plan.notes {
-            let beat = Double(startBeat) + n.beat
+        schedule(plan.notes, from: Double(startBeat), bar: bar)
+    }
+
+    /// Queues decided notes (beats relative to `start`) as note-on/off pairs.
+    private func schedule(_ notes: [PlannedNote], from start: Double, bar: Int) {
+        for n in notes {
+            let beat = start + n.beat
             let pitch = UInt8(clamping: n.pitch)
             pending.append(Pending(beat: beat, isOn: true, track: UInt8(n.agent), note: pitch, velocity: Float(n.velocity), bar: bar))
             pending.append(Pending(beat: beat + n.length, isOn: false, track: UInt8(n.agent), note: pitch, velocity: 0, bar: bar))

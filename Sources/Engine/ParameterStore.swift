@@ -33,6 +33,12 @@ public struct Steering: Sendable, Equatable {
     /// Linear master gain, 0...2.
     public var masterGain: Double
     public var playing = true
+    /// Seconds a mood change glides over (0: the next bar plays the new mood).
+    public var moodGlide: Double = 0
+    /// Beats a tempo change ramps over (0: the next beat plays the new tempo). Set with the tempo.
+    public var tempoRampBeats = 0
+    /// The band's tempo follows the live player's tempo.
+    public var followPlayer = false
     /// Bumped by every panic; the conductor silences everything when it changes.
     public var panicCount = 0
     public var agents: [AgentSteering]
@@ -53,7 +59,7 @@ public struct Steering: Sendable, Equatable {
     public var effectiveMasterGain: Double { min(masterGain, limits.volume) }
 
     public init(tempo: Double, density: Double, mood: Mood, tonic: PitchClass, modeOverride: Mode?,
-                masterGain: Double, agents: [AgentSteering]) {
+                masterGain: Double, agents: [AgentSteering], moodGlide: Double = 0) {
         self.tempo = tempo
         self.density = density
         self.mood = mood
@@ -61,6 +67,7 @@ public struct Steering: Sendable, Equatable {
         self.modeOverride = modeOverride
         self.masterGain = masterGain
         self.agents = agents
+        self.moodGlide = moodGlide
     }
 
     /// The key the band plays in now.

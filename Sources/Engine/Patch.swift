@@ -22,12 +22,17 @@ public struct Patch: Sendable {
     public var masterGain: Double = 0.8
     public var ceilingDB: Double = -1
     public var agents: [AgentPatch] = []
+    /// Learned style models the band plays from (roles without one play by rule).
+    public var styleModels = StyleModels()
+    /// Seconds a mood change glides over.
+    public var moodGlide: Double = 0
 
     /// The steering state a freshly loaded patch starts from.
     public var initialSteering: Steering {
         Steering(tempo: tempo, density: density, mood: mood, tonic: tonic, modeOverride: modeOverride,
                  masterGain: masterGain,
-                 agents: agents.map { AgentSteering(name: $0.spec.name, gain: $0.gain, pan: $0.pan, density: $0.spec.densityOverride) })
+                 agents: agents.map { AgentSteering(name: $0.spec.name, gain: $0.gain, pan: $0.pan, density: $0.spec.densityOverride) },
+                 moodGlide: moodGlide)
     }
 
     /// Reads and fully validates a patch. Throws `SourceErrors` listing every mistake.
@@ -93,13 +98,14 @@ struct PatchReader {
     }
 
     mutating func readBand(_ section: SettingsDocument.Section, into patch: inout Patch) {
-        let known = ["name", "tempo", "key", "mood", "density", "seed"]
+        let known = ["name", "tempo", "key", "mood", "density", "seed", "mood_glide"]
         for e in section.entries {
             switch e.key {
             case "name": if let s = string(e, expected: "a name") { patch.name = s }
             case "tempo": if let n = number(e, Steering.tempoRange) { patch.tempo = n }
             case "density": if let n = number(e, 0...1) { patch.density = n }
             case "seed": if let n = number(e, 0...4_294_967_295) { patch.seed = UInt64(n) }
+            case "mood_glide": if let n = number(e, 0...300) { patch.moodGlide = n }
             case "key":
                 guard let s = string(e, expected: "a key such as \"A\" or \"D dorian\"") else { continue }
                 guard let key = Key(parsing: s) else {
@@ -198,6 +204,7 @@ struct PatchReader {
         case .bass: 2
         case .harmony: 4
         case .lead: 5
+        case .texture: 5
         case .drums: 0
         }
         return Patch.AgentPatch(

@@ -22,6 +22,8 @@ public final class Stage: @unchecked Sendable {
     private let clock = Atomic<Int64>(0)
     private let control = Mutex<Performance?>(nil)
     private let switchCount = Atomic<Int>(0)
+    /// The live player's notes, heard by whichever band plays now.
+    public let player = PlayerInput()
     /// Configures every new conductor (lookahead, cue source, note log) before it starts.
     public var prepareConductor: (@Sendable (Conductor) -> Void)?
     let live: Bool
@@ -49,7 +51,7 @@ public final class Stage: @unchecked Sendable {
         self.live = live
         crossfadeFrames = max(1, Int(crossfadeSeconds * sampleRate))
         let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate)
-        let conductor = Conductor(patch: patch, store: store, renderer: renderer)
+        let conductor = Conductor(patch: patch, store: store, renderer: renderer, player: player)
         control.withLock { $0 = Performance(patch: patch, renderer: renderer, conductor: conductor) }
         let left = UnsafeMutablePointer<Float>.allocate(capacity: Stage.scratchFrames)
         let right = UnsafeMutablePointer<Float>.allocate(capacity: Stage.scratchFrames)
@@ -104,7 +106,8 @@ public final class Stage: @unchecked Sendable {
                 s.agents = patch.initialSteering.agents.map { a in before.first { $0.name == a.name } ?? a }
             }
             let start = framesRendered + 2 * lookahead + Int64(0.02 * sampleRate)
-            let conductor = Conductor(patch: patch, store: store, renderer: renderer, startFrame: start, lookahead: lookahead)
+            let conductor = Conductor(patch: patch, store: store, renderer: renderer, startFrame: start, lookahead: lookahead,
+                                      player: player)
             conductor.cueSource = old.conductor.cueSource
             conductor.onNote = old.conductor.onNote
             prepareConductor?(conductor)

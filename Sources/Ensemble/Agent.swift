@@ -22,4 +22,10 @@ public struct AgentSpec: Sendable {
 public protocol Agent: AnyObject {
     var spec: AgentSpec { get }
     func play(_ bar: BarContext, board: Blackboard, index: Int, rng: inout SeededRandom) -> [PlannedNote]
+    /// A note of the live player, as it happens (beats on the band's timeline).
+    func hear(pitch: MIDINote, isOn: Bool, beat: Double)
+}
+
+extension Agent {
+    public func hear(pitch: MIDINote, isOn: Bool, beat: Double) {}
 }

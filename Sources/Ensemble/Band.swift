@@ -1,7 +1,8 @@
 import Music
 
-/// The ensemble: agents, the band leader and the blackboard. `planBar` is called once per bar,
-/// on the conductor thread, ahead of the audio clock.
+/// The ensemble: agents, the band leader, the blackboard and the ear on the live player.
+/// `planBar` is called once per bar and `listen` once per beat, on the conductor thread,
+/// ahead of the audio clock.
 public final class Band {
     public let agents: [any Agent]
     private var leader = BandLeader()
@@ -10,18 +11,26 @@ public final class Band {
     private var agentRandom: [SeededRandom]
     /// Agent indices in the order they decide (drums first, so the others can listen).
     private let order: [Int]
+    /// The live player as heard on the MIDI input.
+    public private(set) var player = LivePlayer()
+    /// The bar being played, for answers that start inside it.
+    private var current: (context: BarContext, startBeat: Double)?
+    private var answerRandom: SeededRandom
 
-    public init(specs: [AgentSpec], seed: UInt64) {
+    public init(specs: [AgentSpec], seed: UInt64, models: StyleModels = StyleModels()) {
         agents = specs.map { spec -> any Agent in
             switch spec.role {
             case .drums: Drummer(spec: spec)
             case .bass: Bassist(spec: spec)
             case .harmony: Comper(spec: spec)
             case .lead: Soloist(spec: spec)
+            case .texture: Weaver(spec: spec)
             }
         }
+        leader.model = models.harmony
         leaderRandom = SeededRandom(seed: seed, stream: "band-leader")
         agentRandom = specs.map { SeededRandom(seed: seed, stream: "agent-" + $0.name) }
+        answerRandom = SeededRandom(seed: seed, stream: "answers")
         order = specs.indices.sorted { specs[$0].role.planningOrder < specs[$1].role.planningOrder }
     }
 
@@ -34,13 +43,54 @@ public final class Band {
         return min(1, max(0.05, (density - entry) / (1 - entry) * 0.9 + 0.1 * density))
     }
 
-    /// Every note of bar `index`, beats relative to the bar start, plus the chord played.
+    // MARK: The live player
+
+    /// A note on the MIDI input, at a beat of the band's timeline.
+    public func hear(pitch: MIDINote, velocity: Double, isOn: Bool, beat: Double) {
+        if isOn && velocity > 0 {
+            player.noteOn(pitch, velocity: velocity, beat: beat)
+        } else {
+            player.noteOff(pitch, beat: beat)
+        }
+        for agent in agents { agent.hear(pitch: pitch, isOn: isOn && velocity > 0, beat: beat) }
+    }
+
+    /// Called at each beat: when the player has just finished a phrase, the lead answers it from
+    /// this beat on (call and response). Beats of the notes are relative to `beat`.
+    public func listen(atBeat beat: Double) -> [PlannedNote] {
+        guard let phrase = player.takeFinishedPhrase(at: beat), let current else { return [] }
+        let key = player.fittingKey(current: current.context.key)
+        var context = current.context
+        context.key = key
+        let offset = beat - current.startBeat
+        context.changes = [ChordChange(beat: 0, chord: context.chord(at: offset))]
+        for i in agents.indices {
+            guard let lead = agents[i] as? Soloist else { continue }
+            return lead.answer(phrase, at: beat, context: context, index: i, rng: &answerRandom)
+        }
+        return []
+    }
+
+    // MARK: Planning
+
+    /// Every note of the bar starting at `startBeat`, beats relative to the bar start, plus
+    /// the bar's chords.
     /// - Parameter overrides: per agent, a live density that replaces its share of the band's.
-    public func planBar(index: Int, key: Key, mood: Mood, density: Double, meter: Meter,
-                        overrides: [Double?] = []) -> (notes: [PlannedNote], chord: Chord) {
+    public func planBar(index: Int, startBeat: Double, key: Key, mood: Mood, density: Double, meter: Meter,
+                        overrides: [Double?] = []) -> (notes: [PlannedNote], changes: [ChordChange]) {
         board.startBar()
-        let chord = leader.chord(bar: index, key: key, rng: &leaderRandom)
+        var changes = leader.changes(bar: index, key: key, mood: mood, meter: meter, rng: &leaderRandom)
+        let heard = player.state(before: startBeat, length: Double(meter.beatsPerBar))
+        // The harmony follows the player: a chord their last bar clearly names replaces the
+        // planned one.
+        if heard.isPlaying, let named = LivePlayer.chord(fitting: heard.recentPitches, in: key) {
+            changes = [ChordChange(beat: 0, chord: named)]
+        }
         let next = leader.peekChord(after: index, key: key)
+        let isPhraseEnd = index % BandLeader.phraseLength == BandLeader.phraseLength - 1
+        var base = BarContext(index: index, startBeat: startBeat, meter: meter, key: key, changes: changes, nextChord: next,
+                              mood: mood, density: density, isPhraseEnd: isPhraseEnd, player: heard)
+        current = (base, startBeat)
         var all: [PlannedNote] = []
         for i in order {
             var spec = agents[i].spec
@@ -51,13 +101,21 @@ public final class Band {
             var rng = agentRandom[i]
             agentRandom[i] = SeededRandom(seed: agentRandom[i].next())
             guard own > 0 else { continue }
-            let context = BarContext(index: index, meter: meter, key: key, chord: chord, nextChord: next,
-                                     mood: mood, density: own,
-                                     isPhraseEnd: index % BandLeader.phraseLength == BandLeader.phraseLength - 1)
-            let notes = agents[i].play(context, board: board, index: i, rng: &rng)
+            base.density = own
+            let notes = agents[i].play(base, board: board, index: i, rng: &rng)
+                .map { shaped($0, role: spec.role, mood: mood) }
             board.post(notes)
             all += notes
         }
-        return (all.sorted { $0.beat < $1.beat }, chord)
+        return (all.sorted { $0.beat < $1.beat }, changes)
+    }
+
+    /// The mood's feel on a decided note: swung off-beat eighths, and lengths by articulation.
+    func shaped(_ note: PlannedNote, role: Role, mood: Mood) -> PlannedNote {
+        var n = note
+        let fraction = n.beat - n.beat.rounded(.down)
+        if abs(fraction - 0.5) < 1e-6 { n.beat += mood.swing * 0.5 }
+        if role != .drums { n.length = max(0.05, n.length * min(1.1, mood.articulation / 0.8)) }
+        return n
     }
 }

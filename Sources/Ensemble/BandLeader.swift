@@ -2,11 +2,18 @@ import Music
 
 /// Chooses the form (4-bar phrases) and the chord progression that every agent reads.
 ///
-/// Progressions are scale-degree sequences per mode, so a mood change re-spells the same
-/// phrase in the new mode at the next bar, and a new progression is drawn at the next phrase.
+/// Progressions are scale-degree sequences, so a mood change re-spells the phrase in the new
+/// mode at the next bar. A new progression is drawn at each phrase start with as many chords as
+/// the mood's harmonic rhythm asks for (two, four or eight per phrase): from the learned harmony
+/// model when the patch has one, else from a small table of idiomatic progressions per mode.
 public struct BandLeader: Sendable {
     public static let phraseLength = 4
+    /// Scale degrees for the phrase's chord slots.
     private var progression: [Int] = [0, 5, 2, 6]
+    /// Degrees played so far (most recent last), the context the learned model conditions on.
+    private var history: [Int] = []
+    /// Draws the next chord degree from a learned model: (history, minor?, rng) -> degree.
+    public var model: (@Sendable ([Int], Bool, inout SeededRandom) -> Int)?
 
     public init() {}
 
@@ -21,19 +28,64 @@ public struct BandLeader: Sendable {
         }
     }
 
-    /// The chord of bar `index` in `key`; draws a new progression at each phrase start.
-    public mutating func chord(bar index: Int, key: Key, rng: inout SeededRandom) -> Chord {
-        let position = index % BandLeader.phraseLength
-        if position == 0 {
-            let choices = BandLeader.progressions(for: key.mode)
-            progression = choices[Int(rng.next() % UInt64(choices.count))]
+    /// Modes whose third is minor condition the learned model on minor-key progressions.
+    static func isMinor(_ mode: Mode) -> Bool {
+        switch mode {
+        case .dorian, .aeolian, .phrygian: true
+        case .lydian, .ionian, .mixolydian: false
         }
-        return Chord(key: key, degree: progression[position])
     }
 
-    /// The chord planned for the bar after `index`, without drawing.
+    private mutating func draw(slots: Int, key: Key, rng: inout SeededRandom) -> [Int] {
+        if let model {
+            var out: [Int] = []
+            // Phrases start on the tonic, as the corpus's phrases mostly do.
+            for i in 0..<slots {
+                let degree = i == 0 ? 0 : model(history, BandLeader.isMinor(key.mode), &rng)
+                out.append(((degree % 7) + 7) % 7)
+                history.append(out.last!)
+                if history.count > 8 { history.removeFirst() }
+            }
+            return out
+        }
+        let choices = BandLeader.progressions(for: key.mode)
+        let first = choices[Int(rng.next() % UInt64(choices.count))]
+        switch slots {
+        case 2: return [first[0], first[2]]
+        case 8: return first + choices[Int(rng.next() % UInt64(choices.count))]
+        default: return first
+        }
+    }
+
+    /// Chord slots per phrase for a harmonic rhythm in chords per bar.
+    static func slots(harmonicRhythm: Double) -> Int {
+        max(1, Int(Double(phraseLength) * harmonicRhythm))
+    }
+
+    /// The chords of bar `index` in `key`; draws a new progression at each phrase start.
+    public mutating func changes(bar index: Int, key: Key, mood: Mood, meter: Meter,
+                                 rng: inout SeededRandom) -> [ChordChange] {
+        let position = index % BandLeader.phraseLength
+        if position == 0 {
+            progression = draw(slots: BandLeader.slots(harmonicRhythm: mood.harmonicRhythm), key: key, rng: &rng)
+        }
+        let perBar = Double(progression.count) / Double(BandLeader.phraseLength)
+        if perBar >= 2 {
+            let half = Double(meter.beatsPerBar) / 2
+            return [ChordChange(beat: 0, chord: Chord(key: key, degree: progression[position * 2])),
+                    ChordChange(beat: half, chord: Chord(key: key, degree: progression[position * 2 + 1]))]
+        }
+        let slot = min(progression.count - 1, Int(Double(position) * perBar))
+        return [ChordChange(beat: 0, chord: Chord(key: key, degree: progression[slot]))]
+    }
+
+    /// The chord planned for the start of the bar after `index`, without drawing (the tonic
+    /// when a new phrase starts there: progressions begin on it).
     public func peekChord(after index: Int, key: Key) -> Chord {
         let position = (index + 1) % BandLeader.phraseLength
-        return Chord(key: key, degree: progression[position == 0 ? 0 : position])
+        if position == 0 { return Chord(key: key, degree: progression.first ?? 0) }
+        let perBar = Double(progression.count) / Double(BandLeader.phraseLength)
+        let slot = min(progression.count - 1, Int(Double(position) * perBar))
+        return Chord(key: key, degree: progression[slot])
     }
 }

@@ -22,15 +22,17 @@ public final class Bassist: Agent {
         let approach = d > 0.5 && bar.nextChord.degree != bar.chord.degree
         if approach { onsets.insert(steps - spb / 2) }
         let sorted = onsets.sorted()
-        let root = bar.chord.degree
         var notes: [PlannedNote] = []
         for (i, step) in sorted.enumerated() {
             let next = i + 1 < sorted.count ? sorted[i + 1] : steps
+            let beat = Double(step) / Double(spb)
+            let chord = bar.chord(at: beat)
+            let root = chord.degree
             let degree: Int
             if approach && step == steps - spb / 2 {
                 // A scale step below or above the next root.
                 degree = bar.nextChord.degree + (rng.chance(0.5) ? -1 : 1)
-            } else if step == 0 || step % (spb * 2) == 0 {
+            } else if step == 0 || step % (spb * 2) == 0 || bar.changes.contains(where: { $0.beat == beat }) {
                 degree = root
             } else {
                 let tones = [root, root + 4, root + 7, root + 2]
@@ -38,7 +40,7 @@ public final class Bassist: Agent {
             }
             let length = Double(next - step) / Double(spb) * 0.85
             let velocity = bar.mood.energy * (step % spb == 0 ? 1.0 : 0.8)
-            notes.append(PlannedNote(agent: index, beat: Double(step) / Double(spb), length: length,
+            notes.append(PlannedNote(agent: index, beat: beat, length: length,
                                      pitch: bar.key.note(degree: degree, octave: spec.octave), velocity: velocity))
         }
         return notes

@@ -13,6 +13,14 @@ public struct Blackboard: Sendable {
 
     mutating func post(_ notes: [PlannedNote]) { currentBar += notes }
 
+    /// The beat where a drum fill starts in the current bar (a run of snares or toms in the
+    /// last beat), or nil: other parts keep out of its way.
+    public func fillStart(beatsPerBar: Int) -> Double? {
+        let last = Double(beatsPerBar - 1)
+        let hits = currentBar.filter { $0.beat >= last && DrumNote.fillNotes.contains($0.pitch) }
+        return hits.count >= 2 ? last : nil
+    }
+
     /// Grid steps (sixteenths) of the kick drum in the current bar.
     public func kickSteps(stepsPerBeat: Int) -> [Int] {
         currentBar.filter { $0.pitch == DrumNote.kick }

@@ -34,8 +34,16 @@ public final class Comper: Agent {
 
     public func play(_ bar: BarContext, board: Blackboard, index: Int, rng: inout SeededRandom) -> [PlannedNote] {
         let d = bar.density
-        let voices = voicing(bar.chord, key: bar.key, sevenths: bar.mood.valence > 0 && bar.mood.arousal < 0.5)
-        lastVoicing = voices
+        let sevenths = bar.mood.valence > 0 && bar.mood.arousal < 0.5
+        // One voicing per chord of the bar, each led smoothly from the one before.
+        let voicings = bar.changes.map { change -> (beat: Double, notes: [MIDINote]) in
+            let v = voicing(change.chord, key: bar.key, sevenths: sevenths)
+            lastVoicing = v
+            return (change.beat, v)
+        }
+        func voices(at beat: Double) -> [MIDINote] {
+            voicings.last { $0.beat <= beat + 1e-9 }?.notes ?? voicings[0].notes
+        }
         let beats = Double(bar.meter.beatsPerBar)
         let rhythm: [(beat: Double, length: Double)]
         switch d {
@@ -48,8 +56,18 @@ public final class Comper: Agent {
         default: rhythm = [(0, 0.4), (0.75, 0.4), (1.5, 0.4), (2.5, 0.4), (3, 0.4), (3.5, 0.4)]
         }
         let velocity = 0.35 + 0.45 * bar.mood.energy
-        return rhythm.flatMap { hit in
-            voices.map { PlannedNote(agent: index, beat: hit.beat, length: hit.length, pitch: $0, velocity: velocity) }
+        // A chord change inside the bar re-strikes the new chord where it starts.
+        var hits = rhythm
+        for change in bar.changes.dropFirst() where !hits.contains(where: { abs($0.beat - change.beat) < 1e-9 }) {
+            hits.append((change.beat, min(1.9, beats - change.beat) * 0.95))
+        }
+        hits = hits.map { h in
+            // A held chord stops where the next chord starts.
+            let stop = bar.changes.first { $0.beat > h.beat + 1e-9 }?.beat ?? beats
+            return (h.beat, min(h.length, (stop - h.beat) * 0.98))
+        }
+        return hits.flatMap { hit in
+            voices(at: hit.beat).map { PlannedNote(agent: index, beat: hit.beat, length: hit.length, pitch: $0, velocity: velocity) }
         }
     }
 }

@@ -49,9 +49,13 @@ public final class Drummer: Agent {
             }
         }
         // Fill: a rising snare run over the last beat of the phrase.
+        // At higher density the run moves down the toms, high to low.
         if fill {
+            let toms = [DrumNote.highTom, DrumNote.midTom, DrumNote.lowTom]
             for step in fillStart..<steps where step % 2 == 0 || d > 0.7 {
-                hit(step, DrumNote.snare, energy * (0.5 + 0.5 * Double(step - fillStart) / Double(spb)))
+                let along = Double(step - fillStart) / Double(spb)
+                let pitch = d > 0.6 && along >= 0.25 ? toms[min(2, Int((along - 0.25) * 4))] : DrumNote.snare
+                hit(step, pitch, energy * (0.5 + 0.5 * along))
             }
         }
         return notes.sorted { $0.beat < $1.beat }

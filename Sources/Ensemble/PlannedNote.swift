@@ -28,4 +28,10 @@ public enum DrumNote {
     public static let clap: MIDINote = 39
     public static let closedHat: MIDINote = 42
     public static let openHat: MIDINote = 46
+    public static let lowTom: MIDINote = 45
+    public static let midTom: MIDINote = 47
+    public static let highTom: MIDINote = 50
+    public static let cowbell: MIDINote = 56
+    /// Drums a fill is played on.
+    public static let fillNotes: Set<MIDINote> = [snare, lowTom, midTom, highTom]
 }

@@ -35,5 +35,20 @@ public struct Key: Hashable, Sendable, CustomStringConvertible {
         return tonic.midi(octave: octave + octaveShift) + mode.intervals[d]
     }
 
+    /// The scale degree (counted from the tonic in octave 0, as `note(degree:octave: 0)` counts)
+    /// whose note is nearest `pitch`; ties go down. Inverse of `note` for notes in the key.
+    public func degreeNearest(to pitch: MIDINote) -> Int {
+        let base = tonic.midi(octave: 0)
+        let octaves = Int((Double(pitch - base) / 12).rounded(.down))
+        let within = pitch - base - octaves * 12
+        var best = 0
+        for (i, interval) in mode.intervals.enumerated() where abs(interval - within) < abs(mode.intervals[best] - within) {
+            best = i
+        }
+        // The tonic an octave up may be nearer than the seventh degree.
+        if 12 - within < abs(mode.intervals[best] - within) { return (octaves + 1) * 7 }
+        return octaves * 7 + best
+    }
+
     public var description: String { "\(tonic) \(mode.rawValue)" }
 }
