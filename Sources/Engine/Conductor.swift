@@ -102,6 +102,9 @@ public final class Conductor: @unchecked Sendable {
         var note: UInt8
         var velocity: Float
         var bar: Int
+        /// The key and chord the note was decided against (for the event stream).
+        var key: Key
+        var chord: Chord
     }
 
     /// - Parameter startFrame: the audio-clock frame of beat 0.
@@ -226,7 +229,10 @@ public final class Conductor: @unchecked Sendable {
             // The live player just finished a phrase: the lead answers from this beat.
             if s.playing {
                 let answer = band.listen(atBeat: Double(nextBeat))
-                if !answer.isEmpty { schedule(answer, from: Double(nextBeat), bar: bar) }
+                if !answer.notes.isEmpty {
+                    schedule(answer.notes, from: Double(nextBeat), bar: bar, key: answer.key,
+                             changes: [ChordChange(beat: 0, chord: answer.chord)])
+                }
             }
             nextBeat += 1
         }
@@ -330,16 +336,19 @@ public final class Conductor: @unchecked Sendable {
             }
             lastBrightness = bright
         }
-        schedule(plan.notes, from: Double(startBeat), bar: bar)
+        schedule(plan.notes, from: Double(startBeat), bar: bar, key: key, changes: plan.changes)
     }
 
     /// Queues decided notes (beats relative to `start`) as note-on/off pairs.
-    private func schedule(_ notes: [PlannedNote], from start: Double, bar: Int) {
+    private func schedule(_ notes: [PlannedNote], from start: Double, bar: Int, key: Key, changes: [ChordChange]) {
         for n in notes {
             let beat = start + n.beat
             let pitch = UInt8(clamping: n.pitch)
-            pending.append(Pending(beat: beat, isOn: true, track: UInt8(n.agent), note: pitch, velocity: Float(n.velocity), bar: bar))
-            pending.append(Pending(beat: beat + n.length, isOn: false, track: UInt8(n.agent), note: pitch, velocity: 0, bar: bar))
+            let chord = changes.last { $0.beat <= n.beat + 1e-9 }?.chord ?? changes[0].chord
+            pending.append(Pending(beat: beat, isOn: true, track: UInt8(n.agent), note: pitch, velocity: Float(n.velocity),
+                                   bar: bar, key: key, chord: chord))
+            pending.append(Pending(beat: beat + n.length, isOn: false, track: UInt8(n.agent), note: pitch, velocity: 0,
+                                   bar: bar, key: key, chord: chord))
         }
         // Offs before ons at the same instant, so a repeated note retriggers cleanly.
         pending.sort { a, b in a.beat != b.beat ? a.beat < b.beat : (!a.isOn && b.isOn) }
@@ -354,7 +363,7 @@ public final class Conductor: @unchecked Sendable {
             outbox.append(AudioEvent(frame: at, kind: p.isOn ? .noteOn : .noteOff, track: p.track, note: p.note, value: p.velocity))
             if p.isOn, let onNote {
                 onNote(NoteRecord(frame: at, agent: Int(p.track), pitch: Int(p.note), velocity: Double(p.velocity),
-                                  bar: p.bar, key: currentKey, chord: currentChord))
+                                  bar: p.bar, key: p.key, chord: p.chord))
             }
             taken += 1
         }

@@ -46,11 +46,13 @@ public struct OfflineRender {
     /// - Parameter store: the steering state to render from (a fresh one from the patch if nil);
     ///   pass one to drive it with a cue player.
     public func run(seconds: Double, store given: ParameterStore? = nil, changes: [TimedChange] = [],
-                    cueSource: (any CueSource)? = nil,
+                    cueSource: (any CueSource)? = nil, player notes: [PlayerEvent] = [],
                     onNote: (@Sendable (NoteRecord) -> Void)? = nil) -> (left: [Float], right: [Float]) {
         let store = given ?? ParameterStore(patch.initialSteering)
         let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate)
-        let conductor = Conductor(patch: patch, store: store, renderer: renderer)
+        let player = PlayerInput()
+        let conductor = Conductor(patch: patch, store: store, renderer: renderer, player: player)
+        var heard = notes.sorted { $0.frame < $1.frame }[...]
         conductor.onNote = onNote
         conductor.cueSource = cueSource
         for change in changes { conductor.schedule(change) }
@@ -62,6 +64,12 @@ public struct OfflineRender {
             right.withUnsafeMutableBufferPointer { r in
                 while done < total {
                     let n = min(blockSize, total - done)
+                    // The player's notes reach the band once the audio clock has passed them,
+                    // as they do live through the MIDI input.
+                    while let e = heard.first, e.frame <= Int64(done) {
+                        _ = player.push(e)
+                        heard = heard.dropFirst()
+                    }
                     // Timed changes land at their exact frame inside `advance`.
                     conductor.advance(to: Int64(done + n))
                     renderer.render(frames: n, left: l.baseAddress! + done, right: r.baseAddress! + done)

@@ -57,18 +57,20 @@ public final class Band {
 
     /// Called at each beat: when the player has just finished a phrase, the lead answers it from
     /// this beat on (call and response). Beats of the notes are relative to `beat`.
-    public func listen(atBeat beat: Double) -> [PlannedNote] {
-        guard let phrase = player.takeFinishedPhrase(at: beat), let current else { return [] }
+    public func listen(atBeat beat: Double) -> (notes: [PlannedNote], key: Key, chord: Chord) {
+        guard let phrase = player.takeFinishedPhrase(at: beat), let current else {
+            return ([], Key(tonic: PitchClass(0), mode: .ionian), Chord(key: Key(tonic: PitchClass(0), mode: .ionian), degree: 0))
+        }
         let key = player.fittingKey(current: current.context.key)
         var context = current.context
         context.key = key
         let offset = beat - current.startBeat
         context.changes = [ChordChange(beat: 0, chord: context.chord(at: offset))]
-        for i in agents.indices {
-            guard let lead = agents[i] as? Soloist else { continue }
-            return lead.answer(phrase, at: beat, context: context, index: i, rng: &answerRandom)
+        var notes: [PlannedNote] = []
+        if let i = agents.firstIndex(where: { $0 is Soloist }), let lead = agents[i] as? Soloist {
+            notes = lead.answer(phrase, at: beat, context: context, index: i, rng: &answerRandom)
         }
-        return []
+        return (notes, key, context.chord)
     }
 
     // MARK: Planning

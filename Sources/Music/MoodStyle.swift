@@ -5,8 +5,9 @@ extension Mood {
     /// Swing of off-beat eighths, 0 (straight) ... 0.33 (triplet feel). Playful and dreamy moods
     /// lilt; driving and tense moods stay straight.
     public var swing: Double {
-        let lilt = max(0, valence) * (1 - abs(arousal - 0.1))
-        return min(0.33, max(0, lilt * 0.3))
+        let bright = min(1, max(0, (valence - 0.2) / 0.6))
+        let relaxed = min(1, max(0, 1 - (arousal - 0.3) / 0.5))
+        return 0.3 * bright * relaxed
     }
 
     /// Chords per bar: calm moods hold a chord for two bars (0.5), aroused moods change twice a bar.
