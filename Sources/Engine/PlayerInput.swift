@@ -8,6 +8,7 @@ public struct PlayerEvent: BitwiseCopyable, Sendable {
     public var velocity: UInt8
     public var isOn: Bool
 
+    @inlinable
     public init(frame: Int64, note: UInt8, velocity: UInt8, isOn: Bool) {
         self.frame = frame
         self.note = note

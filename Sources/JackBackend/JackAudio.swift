@@ -23,10 +23,16 @@ final class ProcessContext: @unchecked Sendable {
     /// JACK's frame counter minus our audio clock, for converting times to our frames.
     let frameOffset = Atomic<Int64>(0)
     let offsetKnown = Atomic<Bool>(false)
+    /// The live player's MIDI input port, and where its notes go.
+    let midiIn: OpaquePointer?
+    let player: Unmanaged<PlayerInput>
 
-    init(stage: Stage, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, period: Int, sampleRate: Double, xruns: Int) {
+    init(stage: Stage, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, midiIn: OpaquePointer?,
+         period: Int, sampleRate: Double, xruns: Int) {
         self.client = client
         self.stage = Unmanaged.passUnretained(stage)
+        self.player = Unmanaged.passUnretained(stage.player)
+        self.midiIn = midiIn
         self.left = left
         self.right = right
         self.period = Atomic(period)
@@ -51,6 +57,7 @@ final class ProcessContext: @unchecked Sendable {
         let ours = stage._withUnsafeGuaranteedRef { $0.audioClock }
         frameOffset.store(jackFrame - ours, ordering: .relaxed)
         offsetKnown.store(true, ordering: .releasing)
+        if let midiIn { hearPlayer(port: midiIn, frames: n, clock: ours) }
         stage._withUnsafeGuaranteedRef { $0.render(frames: frames, left: lp, right: rp) }
         let spent = Realtime.nowNanoseconds() &- start
         lastNanoseconds.store(spent, ordering: .relaxed)
@@ -59,6 +66,30 @@ final class ProcessContext: @unchecked Sendable {
         let ppm = Int(Double(spent) / periodNanoseconds * 1e6)
         let old = loadPPM.load(ordering: .relaxed)
         loadPPM.store(old + (ppm - old) / 16, ordering: .relaxed)
+    }
+}
+
+extension ProcessContext {
+    /// Hands this period's note-on/off messages from the MIDI input to the band, stamped on the
+    /// audio clock at their offset in the period. Other messages are ignored.
+    // real time
+    @_noAllocation @_noLocks
+    func hearPlayer(port: OpaquePointer, frames: jack_nframes_t, clock: Int64) {
+        guard let buffer = _unsafePerformance({ jack_port_get_buffer(port, frames) }) else { return }
+        let count = _unsafePerformance { jack_midi_get_event_count(buffer) }
+        var index: UInt32 = 0
+        while index < count {
+            var event = jack_midi_event_t()
+            let ok = _unsafePerformance { jack_midi_event_get(&event, buffer, index) } == 0
+            index += 1
+            guard ok, event.size >= 3, let bytes = event.buffer else { continue }
+            let status = bytes[0] & 0xF0
+            guard status == 0x90 || status == 0x80 else { continue }
+            let velocity = bytes[2] & 0x7F
+            let e = PlayerEvent(frame: clock + Int64(event.time), note: bytes[1] & 0x7F, velocity: velocity,
+                                isOn: status == 0x90 && velocity > 0)
+            _ = player._withUnsafeGuaranteedRef { $0.push(e) }
+        }
     }
 }
 

@@ -86,7 +86,11 @@ public final class JackOutput: @unchecked Sendable {
             jack_client_close(client)
             throw OpenError(description: "cannot register JACK output ports")
         }
-        let context = ProcessContext(stage: stage, client: client, left: left, right: right, period: Int(jack_get_buffer_size(client)),
+        // The live player's keyboard (or any MIDI source) on `midi_in`.
+        let midiIn = jack_port_register(client, "midi_in", JACK_DEFAULT_MIDI_TYPE, UInt(JackPortIsInput.rawValue), 0)
+        if midiIn == nil { logger.warning("cannot register the JACK MIDI input port; the band will not hear a player") }
+        let context = ProcessContext(stage: stage, client: client, left: left, right: right, midiIn: midiIn,
+                                     period: Int(jack_get_buffer_size(client)),
                                      sampleRate: Double(rate), xruns: xrunsBefore.load(ordering: .relaxed))
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
         jack_set_process_callback(client, jackProcess, contextPointer)
@@ -100,7 +104,7 @@ public final class JackOutput: @unchecked Sendable {
         lock.withLock { $0 = Session(client: client, context: context) }
         lost.store(false, ordering: .releasing)
         let name = String(cString: jack_get_client_name(client))
-        logger.info("JACK client '\(name)' running at \(rate) Hz, period \(jack_get_buffer_size(client)) frames; ports \(name):out_L, \(name):out_R")
+        logger.info("JACK client '\(name)' running at \(rate) Hz, period \(jack_get_buffer_size(client)) frames; ports \(name):out_L, \(name):out_R, \(name):midi_in")
         if autoConnect { connectToPlayback(client) }
     }
 
