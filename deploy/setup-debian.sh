@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Polyphon needs on Debian (12+). Idempotent: installs only what is missing.
 #   bash deploy/setup-debian.sh          # to build and run
-#   bash deploy/setup-debian.sh --test   # also the test tools (liblo-tools, python-osc, JACK-Client, pytest)
+#   bash deploy/setup-debian.sh --test   # also the test tools (liblo-tools, python-osc, JACK-Client, pytest,
+#                                        # librosa for the independent beat-tracker check)
 set -euo pipefail
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
@@ -23,8 +24,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ "$want_test" = 1 ]; then
-  py=(python-osc JACK-Client numpy scipy pytest)
-  if ! python3 -c "import pythonosc, jack, numpy, scipy, pytest" 2>/dev/null; then
+  py=(python-osc JACK-Client numpy scipy pytest librosa)
+  if ! python3 -c "import pythonosc, jack, numpy, scipy, pytest, librosa" 2>/dev/null; then
     echo "installing python test clients: ${py[*]}"
     python3 -m pip install --quiet "${py[@]}" 2>/dev/null \
       || python3 -m pip install --quiet --break-system-packages "${py[@]}"
