@@ -299,8 +299,9 @@ public final class CommandRouter: Sendable {
         case "/polyphon/mood":
             try count(m, 1, "s: a mood name")
             let name = try string(m, 0)
-            guard let mood = Mood(named: name) else {
-                throw Rejection(m.address, "unknown mood '\(name)'; expected one of \(Mood.names.joined(separator: ", "))")
+            let known = store.read()
+            guard let mood = known.mood(named: name) else {
+                throw Rejection(m.address, "unknown mood '\(name)'; expected one of \(known.moodNames.joined(separator: ", "))")
             }
             return { $0.mood = mood; $0.modeOverride = nil }
         case "/polyphon/mood/xy":

@@ -39,6 +39,16 @@ public struct Steering: Sendable, Equatable {
     public var tempoRampBeats = 0
     /// The band's tempo follows the live player's tempo.
     public var followPlayer = false
+    /// Moods the patch adds to the named ones.
+    public var patchMoods: [Mood] = []
+
+    /// A mood by name: the patch's own first, then the built-in ones.
+    public func mood(named name: String) -> Mood? {
+        patchMoods.first { $0.name == name.lowercased() } ?? Mood(named: name)
+    }
+
+    /// Every mood name a controller may send.
+    public var moodNames: [String] { Mood.names + patchMoods.map(\.name) }
     /// Bumped by every panic; the conductor silences everything when it changes.
     public var panicCount = 0
     public var agents: [AgentSteering]
@@ -59,7 +69,7 @@ public struct Steering: Sendable, Equatable {
     public var effectiveMasterGain: Double { min(masterGain, limits.volume) }
 
     public init(tempo: Double, density: Double, mood: Mood, tonic: PitchClass, modeOverride: Mode?,
-                masterGain: Double, agents: [AgentSteering], moodGlide: Double = 0) {
+                masterGain: Double, agents: [AgentSteering], moodGlide: Double = 0, patchMoods: [Mood] = []) {
         self.tempo = tempo
         self.density = density
         self.mood = mood
@@ -68,6 +78,7 @@ public struct Steering: Sendable, Equatable {
         self.masterGain = masterGain
         self.agents = agents
         self.moodGlide = moodGlide
+        self.patchMoods = patchMoods
     }
 
     /// The key the band plays in now.

@@ -26,13 +26,15 @@ public struct Patch: Sendable {
     public var styleModels = StyleModels()
     /// Seconds a mood change glides over.
     public var moodGlide: Double = 0
+    /// Named moods this patch adds (`[mood.NAME]` sections).
+    public var moods: [Mood] = []
 
     /// The steering state a freshly loaded patch starts from.
     public var initialSteering: Steering {
         Steering(tempo: tempo, density: density, mood: mood, tonic: tonic, modeOverride: modeOverride,
                  masterGain: masterGain,
                  agents: agents.map { AgentSteering(name: $0.spec.name, gain: $0.gain, pan: $0.pan, density: $0.spec.densityOverride) },
-                 moodGlide: moodGlide)
+                 moodGlide: moodGlide, patchMoods: moods)
     }
 
     /// Reads and fully validates a patch. Throws `SourceErrors` listing every mistake.
@@ -41,11 +43,17 @@ public struct Patch: Sendable {
         let document = SettingsDocument(file: file, text: text, errors: &errors)
         name = file
         var reader = PatchReader(file: file, errors: errors)
+        // The patch's own moods first, so [band] may start in one wherever it is defined.
+        for section in document.sections where section.name.hasPrefix("mood.") {
+            if let m = reader.readMood(section, name: String(section.name.dropFirst("mood.".count))) { moods.append(m) }
+        }
         for section in document.sections {
             if section.name == "band" {
                 reader.readBand(section, into: &self)
             } else if section.name == "master" {
                 reader.readMaster(section, into: &self)
+            } else if section.name.hasPrefix("mood.") {
+                continue
             } else if section.name.hasPrefix("agent.") {
                 let agentName = String(section.name.dropFirst("agent.".count))
                 if let agent = reader.readAgent(section, name: agentName, existing: agents.map(\.spec.name)) {
@@ -53,7 +61,7 @@ public struct Patch: Sendable {
                 }
             } else {
                 reader.fail(section.line, section.column,
-                            "unknown section [\(section.name)]; expected [band], [master] or [agent.NAME]")
+                            "unknown section [\(section.name)]; expected [band], [master], [mood.NAME] or [agent.NAME]")
             }
         }
         if agents.isEmpty && reader.errors.isEmpty {
@@ -116,14 +124,41 @@ struct PatchReader {
                 patch.modeOverride = s.contains(" ") ? key.mode : nil
             case "mood":
                 guard let s = string(e, expected: "a mood name") else { continue }
-                guard let m = Mood(named: s) else {
-                    fail(e.line, e.valueColumn, "'mood' expects one of \(Mood.names.joined(separator: ", ")), found \"\(s)\"")
+                guard let m = patch.moods.first(where: { $0.name == s.lowercased() }) ?? Mood(named: s) else {
+                    let names = Mood.names + patch.moods.map(\.name)
+                    fail(e.line, e.valueColumn, "'mood' expects one of \(names.joined(separator: ", ")), found \"\(s)\"")
                     continue
                 }
                 patch.mood = m
             default: unknown(e, in: "band", known: known)
             }
         }
+    }
+
+    /// A `[mood.NAME]` section: a named point on the valence/arousal plane.
+    mutating func readMood(_ section: SettingsDocument.Section, name: String) -> Mood? {
+        var valence: Double?, arousal: Double?
+        for e in section.entries {
+            switch e.key {
+            case "valence": valence = number(e, -1...1)
+            case "arousal": arousal = number(e, -1...1)
+            default: unknown(e, in: "mood.\(name)", known: ["valence", "arousal"])
+            }
+        }
+        let valid = !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        if !valid {
+            fail(section.line, section.column, "[mood.\(name)] needs a name of letters, digits, '-' or '_'")
+            return nil
+        }
+        if Mood(named: name) != nil {
+            fail(section.line, section.column, "[mood.\(name)] redefines a built-in mood; choose another name")
+            return nil
+        }
+        guard let valence, let arousal else {
+            fail(section.line, section.column, "[mood.\(name)] needs both 'valence' and 'arousal' (-1...1)")
+            return nil
+        }
+        return Mood(valence: valence, arousal: arousal, name: name.lowercased())
     }
 
     mutating func readMaster(_ section: SettingsDocument.Section, into patch: inout Patch) {

@@ -79,3 +79,46 @@ import Testing
     }
 }
 
+
+/// The ensemble's OSC: tempo ramps, mood glides and patch moods, following the player.
+@Suite struct EnsembleRouterTests {
+    func makeRouter() -> CommandRouter {
+        var steering = Steering(tempo: 112, density: 0.6, mood: Mood(named: "driving")!, tonic: PitchClass(9), modeOverride: nil,
+                                masterGain: 0.8, agents: [AgentSteering(name: "lead", gain: 0.8, pan: 0)])
+        steering.patchMoods = [Mood(valence: 0.6, arousal: -0.2, name: "sunrise")]
+        return CommandRouter(store: ParameterStore(steering), agentNames: ["lead"])
+    }
+
+    @Test func rampsGlidesAndPatchMoods() {
+        let r = makeRouter()
+        #expect(r.handle(OSCMessage("/polyphon/tempo/ramp", [.float(140), .int(8)])).isEmpty)
+        #expect(r.store.read().tempo == 140 && r.store.read().tempoRampBeats == 32)
+        #expect(r.handle(OSCMessage("/polyphon/tempo", [.float(100)])).isEmpty)
+        #expect(r.store.read().tempoRampBeats == 0, "a plain tempo jumps")
+        #expect(r.handle(OSCMessage("/polyphon/mood/glide", [.float(6)])).isEmpty)
+        #expect(r.store.read().moodGlide == 6)
+        #expect(r.handle(OSCMessage("/polyphon/mood", [.string("sunrise")])).isEmpty)
+        #expect(r.store.read().mood.valence == 0.6)
+        #expect(r.handle(OSCMessage("/polyphon/player/follow", [.bool(true)])).isEmpty)
+        #expect(r.store.read().followPlayer)
+    }
+
+    @Test func badEnsembleInputIsRefusedWithAReason() {
+        let r = makeRouter()
+        let before = r.store.read()
+        let cases: [(OSCMessage, String)] = [
+            (OSCMessage("/polyphon/tempo/ramp", [.float(140)]), "expects 2 arguments"),
+            (OSCMessage("/polyphon/tempo/ramp", [.float(140), .float(-1)]), "out of range"),
+            (OSCMessage("/polyphon/tempo/ramp", [.float(.nan), .float(4)]), "not a finite number"),
+            (OSCMessage("/polyphon/mood/glide", [.float(1000)]), "out of range"),
+            (OSCMessage("/polyphon/mood", [.string("sunset")]), "sunrise"),
+        ]
+        for (m, reason) in cases {
+            let replies = r.handle(m)
+            #expect(replies.count == 1)
+            let text = replies.first.map { "\($0)" } ?? ""
+            #expect(text.contains(reason), "reply to \(m.address): \(text)")
+        }
+        #expect(r.store.read() == before)
+    }
+}

@@ -147,3 +147,39 @@ import Testing
         #expect(abs(60 * rate / beat - 104) < 104 * 0.02, "band tempo \(60 * rate / beat)")
     }
 }
+
+@Suite struct PatchMoodTests {
+    @Test func aPatchAddsNamedMoods() throws {
+        let text = """
+        [band]
+        mood = "sunrise"
+        [mood.sunrise]
+        valence = 0.6
+        arousal = -0.2
+        [agent.keys]
+        role = "harmony"
+        """
+        let p = try Patch(file: "m.patch", text: text)
+        #expect(p.mood.name == "sunrise" && p.mood.valence == 0.6)
+        #expect(p.initialSteering.mood(named: "SUNRISE")?.arousal == -0.2)
+        #expect(p.initialSteering.moodNames.contains("sunrise"))
+    }
+
+    @Test func aBadMoodSectionSaysWhereAndWhat() {
+        let text = """
+        [mood.calm]
+        valence = 0.1
+        arousal = 0.1
+        [mood.half]
+        valence = 0.3
+        [agent.keys]
+        role = "harmony"
+        """
+        #expect {
+            try Patch(file: "m.patch", text: text)
+        } throws: { error in
+            let d = "\(error)"
+            return d.contains("m.patch:1:") && d.contains("redefines a built-in mood") && d.contains("m.patch:4:") && d.contains("needs both")
+        }
+    }
+}
