@@ -36,9 +36,14 @@ public struct OfflineRender {
     }
 
     /// Builds the renderer for a patch (shared with the live server).
-    public static func makeRenderer(for patch: Patch, sampleRate: Double) -> Renderer {
-        Renderer(tracks: patch.agents.map { Renderer.TrackSetup(instrument: $0.instrument, gain: Float($0.gain), pan: Float($0.pan)) },
-                 masterGain: Float(patch.masterGain), ceilingDB: Float(patch.ceilingDB), sampleRate: Float(sampleRate))
+    /// - Parameter stemFrames: > 0 keeps per-agent stems for blocks up to that long.
+    public static func makeRenderer(for patch: Patch, sampleRate: Double, stemFrames: Int = 0) -> Renderer {
+        Renderer(tracks: patch.agents.map {
+                     Renderer.TrackSetup(instrument: $0.instrument, morphTo: $0.morphTo, gain: Float($0.gain), pan: Float($0.pan),
+                                         reverb: Float($0.reverb), delay: Float($0.delay))
+                 },
+                 masterGain: Float(patch.masterGain), ceilingDB: Float(patch.ceilingDB), sampleRate: Float(sampleRate),
+                 effects: patch.effects, stemFrames: stemFrames)
     }
 
     /// Renders `seconds` of stereo audio. `onNote` receives the event stream; `onBlock` sees each
