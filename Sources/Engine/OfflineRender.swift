@@ -53,8 +53,17 @@ public struct OfflineRender {
     public func run(seconds: Double, store given: ParameterStore? = nil, changes: [TimedChange] = [],
                     cueSource: (any CueSource)? = nil,
                     onNote: (@Sendable (NoteRecord) -> Void)? = nil) -> (left: [Float], right: [Float]) {
+        let all = runWithStems(seconds: seconds, store: given, changes: changes, cueSource: cueSource, onNote: onNote, stems: false)
+        return (all.left, all.right)
+    }
+
+    /// As `run`, also returning each agent's post-fader stem (pre-master, without the effect
+    /// returns) when `stems` is true.
+    public func runWithStems(seconds: Double, store given: ParameterStore? = nil, changes: [TimedChange] = [],
+                             cueSource: (any CueSource)? = nil, onNote: (@Sendable (NoteRecord) -> Void)? = nil,
+                             stems: Bool = true) -> (left: [Float], right: [Float], stems: [(left: [Float], right: [Float])]) {
         let store = given ?? ParameterStore(patch.initialSteering)
-        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate)
+        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate, stemFrames: stems ? blockSize : 0)
         let conductor = Conductor(patch: patch, store: store, renderer: renderer)
         conductor.onNote = onNote
         conductor.cueSource = cueSource
@@ -62,6 +71,8 @@ public struct OfflineRender {
         let total = Int(seconds * sampleRate)
         var left = [Float](repeating: 0, count: total)
         var right = [Float](repeating: 0, count: total)
+        var stemAudio = stems ? [(left: [Float], right: [Float])](repeating: ([Float](repeating: 0, count: total), [Float](repeating: 0, count: total)),
+                                                                   count: renderer.trackCount) : []
         var done = 0
         left.withUnsafeMutableBufferPointer { l in
             right.withUnsafeMutableBufferPointer { r in
@@ -70,10 +81,17 @@ public struct OfflineRender {
                     // Timed changes land at their exact frame inside `advance`.
                     conductor.advance(to: Int64(done + n))
                     renderer.render(frames: n, left: l.baseAddress! + done, right: r.baseAddress! + done)
+                    for t in stemAudio.indices {
+                        guard let stem = renderer.stem(t) else { continue }
+                        for i in 0..<n {
+                            stemAudio[t].left[done + i] = stem.left[i]
+                            stemAudio[t].right[done + i] = stem.right[i]
+                        }
+                    }
                     done += n
                 }
             }
         }
-        return (left, right)
+        return (left, right, stemAudio)
     }
 }

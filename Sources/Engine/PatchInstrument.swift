@@ -30,7 +30,7 @@ extension PatchReader {
             }
         case "lfo_shape":
             guard let s = string(e, expected: "an LFO shape") else { return true }
-            if let shape = ModulationShape(name: s) { synth.lfoShape = shape }
+            if let shape = LFO.Shape(name: s) { synth.lfoShape = shape }
             else { fail(e.line, e.valueColumn, "'lfo_shape' expects sine, triangle, square or sample-and-hold, found \"\(s)\"") }
         case "detune": if let n = number(e, 0...100) { synth.detune = Float(n) }
         case "width": if let n = number(e, 0.05...0.95) { synth.width = Float(n) }

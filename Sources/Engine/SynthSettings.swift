@@ -1,7 +1,6 @@
 import DSP
 
-/// An oscillator's waveform as a patch names it. Pulse is the difference of two band-limited
-/// saws (so its width can move without aliasing); noise is white.
+/// An oscillator's waveform as a patch names it: the DSP oscillator's waves plus white noise.
 public enum Wave: UInt8, Sendable, CaseIterable {
     case saw, square, pulse, triangle, sine, noise
 
@@ -13,21 +12,6 @@ public enum Wave: UInt8, Sendable, CaseIterable {
         case "triangle": self = .triangle
         case "sine": self = .sine
         case "noise": self = .noise
-        default: return nil
-        }
-    }
-}
-
-/// The shape of an agent's LFO.
-public enum ModulationShape: UInt8, Sendable, CaseIterable {
-    case sine, triangle, square, sampleAndHold
-
-    public init?(name: String) {
-        switch name {
-        case "sine": self = .sine
-        case "triangle": self = .triangle
-        case "square": self = .square
-        case "sample-and-hold", "random": self = .sampleAndHold
         default: return nil
         }
     }
@@ -57,7 +41,7 @@ public struct SynthSettings: Sendable, Equatable {
     public var release: Float = 0.2
     /// The agent's LFO: shape, rate in Hz, and depth to pitch (cents), cutoff (octaves) and
     /// pulse width (0...0.45).
-    public var lfoShape: ModulationShape = .sine
+    public var lfoShape: LFO.Shape = .sine
     public var lfoRate: Float = 5
     public var lfoPitch: Float = 0
     public var lfoCutoff: Float = 0
@@ -103,16 +87,6 @@ public struct SynthSettings: Sendable, Equatable {
         s.glide = mix(glide, b.glide)
         return s
     }
-}
-
-/// log2(x) for x > 0 from the float's exponent and a short polynomial on the mantissa; error
-/// below 1e-3, no libm call.
-@inline(__always) @_noAllocation @_noLocks
-func fastLog2(_ x: Float) -> Float {
-    let e = Float(x.exponent)
-    let m = x.significand   // 1..<2
-    let f = m - 1
-    return e + f * (1.442_695 - f * (0.721_348 - f * (0.480_898 - f * 0.275)))
 }
 
 /// One piece of the drum kit as a patch tunes it.

@@ -9,10 +9,9 @@ struct SynthVoice {
     /// Samples a stolen voice takes to fade before its new note starts (2.5 ms at 48 kHz).
     static var stealFade: Int { @_noAllocation @_noLocks get { 120 } }
 
-    // The A waves, their pulse partners (a pulse is saw minus a shifted saw), and the same for
-    // the morph's B waves, which run in phase with A's and crossfade with them.
-    var a1 = Oscillator(), a1p = Oscillator(), a2 = Oscillator(phase: 0.37), a2p = Oscillator()
-    var b1 = Oscillator(), b1p = Oscillator(), b2 = Oscillator(phase: 0.37), b2p = Oscillator()
+    // The A waves, and the morph's B waves, which run in phase with A's and crossfade with them.
+    var a1 = Oscillator(), a2 = Oscillator(phase: 0.37)
+    var b1 = Oscillator(), b2 = Oscillator(phase: 0.37)
     var noise = Noise(seed: 1)
     var filter = StateVariableFilter()
     var amp = Envelope()
@@ -107,16 +106,16 @@ struct SynthVoice {
         filterEnvelope.gateOff()
     }
 
-    /// One sample of `wave` from an oscillator (and its pulse partner), advancing both.
+    /// One sample of `wave`, advancing the oscillator.
     // real time
     @inline(__always) @_noAllocation @_noLocks
-    static func sample(_ wave: Wave, _ o: inout Oscillator, _ p: inout Oscillator, _ inc: Float, _ noise: inout Noise) -> Float {
+    static func sample(_ wave: Wave, _ o: inout Oscillator, _ inc: Float, _ width: Float, _ noise: inout Noise) -> Float {
         switch wave {
         case .saw: return o.next(.saw, increment: inc)
         case .square: return o.next(.square, increment: inc)
         case .triangle: return o.next(.triangle, increment: inc)
         case .sine: return o.next(.sine, increment: inc)
-        case .pulse: return (o.next(.saw, increment: inc) - p.next(.saw, increment: inc)) * 0.5
+        case .pulse: return o.next(.pulse, increment: inc, width: width)
         case .noise: return noise.next()
         }
     }
@@ -188,19 +187,15 @@ struct SynthVoice {
             let inc1 = hz * inverseRate
             let inc2 = twoOscillators ? inc1 * fastExp2(settings.detune / 1200) : 0
             let width = min(max(settings.width + settings.lfoWidth * modulation, 0.05), 0.95)
-            // Pulse partners run `width` of a cycle ahead.
-            var p = a1.phase + width; if p >= 1 { p -= 1 }; a1p.phase = p
-            p = a2.phase + width; if p >= 1 { p -= 1 }; a2p.phase = p
-            b1p.phase = a1p.phase; b2p.phase = a2p.phase
             filter.set(cutoff: baseCutoff * fastExp2(settings.envAmount * filterEnvelope.level + settings.lfoCutoff * modulation),
                        resonance: settings.resonance, sampleRate: sampleRate)
             let mode = settings.filterMode
             for j in i..<(i + chunk) {
-                var s = SynthVoice.sample(waveA1, &a1, &a1p, inc1, &noise)
-                if twoOscillators { s += SynthVoice.sample(waveA2, &a2, &a2p, inc2, &noise) }
+                var s = SynthVoice.sample(waveA1, &a1, inc1, width, &noise)
+                if twoOscillators { s += SynthVoice.sample(waveA2, &a2, inc2, width, &noise) }
                 if morphing {
-                    var sb = SynthVoice.sample(waveB1, &b1, &b1p, inc1, &noise)
-                    if twoOscillators { sb += SynthVoice.sample(waveB2, &b2, &b2p, inc2, &noise) }
+                    var sb = SynthVoice.sample(waveB1, &b1, inc1, width, &noise)
+                    if twoOscillators { sb += SynthVoice.sample(waveB2, &b2, inc2, width, &noise) }
                     s += (sb - s) * m
                     m += mStep
                 }

@@ -28,11 +28,9 @@ struct Track {
     var brightness: Smoother
     /// Timbre morph position between the A (0) and B (1) settings, smoothed at audio rate.
     var morph: Smoother
-    /// The agent's LFO: phase 0..<1, the held sample-and-hold value, and per-step values of the
-    /// current chunk (`maxChunk / step + 1` of them).
-    var lfoPhase: Float = 0
-    var lfoHeld: Float = 0
-    var lfoNoise: Noise
+    /// The agent's LFO, run at control rate: one value per voice control step of the current
+    /// chunk (`maxChunk / step + 2` of them).
+    var modulator = LFO()
     let lfo: UnsafeMutablePointer<Float>
     static var lfoCapacity: Int { Renderer.maxChunk / SynthVoice.step + 2 }
     /// Voices reset by the NaN guard.
@@ -68,7 +66,6 @@ struct Track {
         strip = ChannelStrip(gain: gain, pan: pan, reverb: reverb, delay: delay, sampleRate: sampleRate)
         brightness = Smoother(value: 0.6, time: 0.4, sampleRate: sampleRate)
         morph = Smoother(value: 0, time: 0.08, sampleRate: sampleRate)
-        lfoNoise = Noise(seed: seed ^ 0x5bd1_e995)
         lfo = .allocate(capacity: Track.lfoCapacity)
         lfo.initialize(repeating: 0, count: Track.lfoCapacity)
     }
@@ -180,23 +177,7 @@ struct Track {
     mutating func runLFO(_ s: SynthSettings, count: Int, sampleRate: Float) {
         let steps = (count + SynthVoice.step - 1) / SynthVoice.step
         let increment = s.lfoRate * Float(SynthVoice.step) / sampleRate
-        var phase = lfoPhase
-        for k in 0..<steps {
-            let value: Float
-            switch s.lfoShape {
-            case .sine: value = fastSine(phase)
-            case .triangle: value = phase < 0.5 ? 4 * phase - 1 : 3 - 4 * phase
-            case .square: value = phase < 0.5 ? 1 : -1
-            case .sampleAndHold: value = lfoHeld
-            }
-            lfo[k] = value
-            phase += increment
-            if phase >= 1 {
-                phase -= 1
-                lfoHeld = lfoNoise.next()
-            }
-        }
-        lfoPhase = phase
+        for k in 0..<steps { lfo[k] = modulator.next(s.lfoShape, increment: increment) }
     }
 
     /// Renders the instrument (mono) into `scratch`, then mixes it through the channel strip.

@@ -23,8 +23,16 @@ final class ProcessContext: @unchecked Sendable {
     /// JACK's frame counter minus our audio clock, for converting times to our frames.
     let frameOffset = Atomic<Int64>(0)
     let offsetKnown = Atomic<Bool>(false)
+    /// Stem ports, L and R per agent (empty without `--stems`).
+    let stemPorts: UnsafeMutablePointer<OpaquePointer?>
+    let stemCount: Int
 
-    init(stage: Stage, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, period: Int, sampleRate: Double, xruns: Int) {
+    init(stage: Stage, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, period: Int, sampleRate: Double, xruns: Int,
+         stems: [OpaquePointer] = []) {
+        stemCount = stems.count / 2
+        stemPorts = .allocate(capacity: max(1, stems.count))
+        stemPorts.initialize(repeating: nil, count: max(1, stems.count))
+        for (i, p) in stems.enumerated() { stemPorts[i] = p }
         self.client = client
         self.stage = Unmanaged.passUnretained(stage)
         self.left = left
@@ -33,6 +41,8 @@ final class ProcessContext: @unchecked Sendable {
         self.sampleRate = sampleRate
         self.xruns = Atomic(xruns)
     }
+
+    deinit { stemPorts.deallocate() }
 
     /// The JACK process callback's body.
     // real time
@@ -52,6 +62,7 @@ final class ProcessContext: @unchecked Sendable {
         frameOffset.store(jackFrame - ours, ordering: .relaxed)
         offsetKnown.store(true, ordering: .releasing)
         stage._withUnsafeGuaranteedRef { $0.render(frames: frames, left: lp, right: rp) }
+        for i in 0..<stemCount { writeStem(i, frames: frames) }
         let spent = Realtime.nowNanoseconds() &- start
         lastNanoseconds.store(spent, ordering: .relaxed)
         if spent > worstNanoseconds.load(ordering: .relaxed) { worstNanoseconds.store(spent, ordering: .relaxed) }
@@ -59,6 +70,32 @@ final class ProcessContext: @unchecked Sendable {
         let ppm = Int(Double(spent) / periodNanoseconds * 1e6)
         let old = loadPPM.load(ordering: .relaxed)
         loadPPM.store(old + (ppm - old) / 16, ordering: .relaxed)
+    }
+}
+
+extension ProcessContext {
+    /// Copies agent `index`'s stem into its two ports (silence if the block is longer than the
+    /// stems kept, or the patch playing now has fewer agents).
+    // real time
+    @_noAllocation @_noLocks
+    func writeStem(_ index: Int, frames: Int) {
+        let n = jack_nframes_t(frames)
+        guard let lPort = stemPorts[2 * index], let rPort = stemPorts[2 * index + 1] else { return }
+        let l = _unsafePerformance { jack_port_get_buffer(lPort, n) }
+        let r = _unsafePerformance { jack_port_get_buffer(rPort, n) }
+        guard let l, let r else { return }
+        let lp = l.assumingMemoryBound(to: Float.self), rp = r.assumingMemoryBound(to: Float.self)
+        let stem = stage._withUnsafeGuaranteedRef { s in frames <= s.stemFrames ? s.stem(index) : nil }
+        if let stem {
+            let sl = stem.left, sr = stem.right
+            for i in 0..<frames {
+                lp[i] = sl[i]
+                rp[i] = sr[i]
+            }
+        } else {
+            lp.update(repeating: 0, count: frames)
+            rp.update(repeating: 0, count: frames)
+        }
     }
 }
 
