@@ -116,6 +116,8 @@ public final class CommandRouter: Sendable {
         "/polyphon/transport/play", "/polyphon/transport/stop", "/polyphon/panic", "/polyphon/status", "/polyphon/ping",
         "/polyphon/cue/load", "/polyphon/cue/go", "/polyphon/cue/goto", "/polyphon/cue/stop", "/polyphon/cue/pause",
         "/polyphon/patch",
+        "/polyphon/reverb/size", "/polyphon/reverb/damping", "/polyphon/delay/feedback", "/polyphon/delay/division",
+        "/polyphon/compressor/threshold", "/polyphon/compressor/ratio",
     ]
     /// Band-level addresses a cue-file ramp can glide.
     public static let rampable = ["/polyphon/tempo", "/polyphon/density", "/polyphon/master/gain",
@@ -129,6 +131,11 @@ public final class CommandRouter: Sendable {
         case "/polyphon/tempo": return s.tempo
         case "/polyphon/density": return s.density
         case "/polyphon/master/gain": return s.masterGain
+        case "/polyphon/reverb/size": return s.effects.reverbSize
+        case "/polyphon/reverb/damping": return s.effects.reverbDamping
+        case "/polyphon/delay/feedback": return s.effects.delayFeedback
+        case "/polyphon/compressor/threshold": return s.effects.compressorThreshold
+        case "/polyphon/compressor/ratio": return s.effects.compressorRatio
         case "/polyphon/mood/valence": return s.mood.valence
         case "/polyphon/mood/arousal": return s.mood.arousal
         default:
@@ -138,11 +145,14 @@ public final class CommandRouter: Sendable {
             case "gain": return s.agents[i].gain
             case "pan": return s.agents[i].pan
             case "density": return s.agents[i].density ?? s.density
+            case "reverb": return s.agents[i].reverb
+            case "delay": return s.agents[i].delay
+            case "morph": return s.agents[i].morph
             default: return nil
             }
         }
     }
-    static let agentParameters = ["mute", "solo", "gain", "pan", "density"]
+    static let agentParameters = ["mute", "solo", "gain", "pan", "density", "reverb", "delay", "morph"]
 
     /// Handles one message. Returns the replies for its sender (status, pong or an error).
     public func handle(_ message: OSCMessage) -> [OSCMessage] {
@@ -328,6 +338,35 @@ public final class CommandRouter: Sendable {
             try count(m, 1, "f: 0...2 or i: 0...100")
             let v = try number(m, 0, Steering.gainRange, percent: true)
             return { $0.masterGain = v }
+        case "/polyphon/reverb/size", "/polyphon/reverb/damping":
+            try count(m, 1, "f: 0...1")
+            let v = try number(m, 0, Steering.EffectSteering.reverbRange)
+            if target.hasSuffix("size") { return { $0.effects.reverbSize = v } }
+            return { $0.effects.reverbDamping = v }
+        case "/polyphon/delay/feedback":
+            try count(m, 1, "f: 0...0.95")
+            let v = try number(m, 0, Steering.EffectSteering.feedbackRange)
+            return { $0.effects.delayFeedback = v }
+        case "/polyphon/delay/division":
+            try count(m, 1, "s: a note value such as \"1/8.\" or \"1/4t\", or f: beats 0.0625...4")
+            let beats: Double
+            if case .string(let text) = m.arguments[0] {
+                guard let b = EffectSettings.beats(division: text) else {
+                    throw Rejection(m.address, "cannot read note value '\(text)'; expected 1/64 ... 1/1 with an optional '.' (dotted) or 't' (triplet), such as \"1/8.\"")
+                }
+                beats = b
+            } else {
+                beats = try number(m, 0, Steering.EffectSteering.beatsRange)
+            }
+            return { $0.effects.delayBeats = beats }
+        case "/polyphon/compressor/threshold":
+            try count(m, 1, "f: dBFS -40...0")
+            let v = try number(m, 0, Steering.EffectSteering.thresholdRange)
+            return { $0.effects.compressorThreshold = v }
+        case "/polyphon/compressor/ratio":
+            try count(m, 1, "f: 1...10")
+            let v = try number(m, 0, Steering.EffectSteering.ratioRange)
+            return { $0.effects.compressorRatio = v }
         case "/polyphon/transport/play", "/polyphon/transport/stop", "/polyphon/panic":
             // A TouchOSC button sends 1 on press and 0 on release: only the press triggers.
             if let first = m.arguments.first, let v = first.number, v < 0.5 { return { _ in } }
@@ -380,6 +419,14 @@ public final class CommandRouter: Sendable {
             try count(m, 1, "f: -1...1")
             let v = try number(m, 0, -1...1)
             return { s in s.withAgent(name) { $0.pan = v } }
+        case "reverb", "delay", "morph":
+            try count(m, 1, "f: 0...1 or i: 0...100")
+            let v = try number(m, 0, 0...1, percent: true)
+            switch parts[3] {
+            case "reverb": return { s in s.withAgent(name) { $0.reverb = v } }
+            case "delay": return { s in s.withAgent(name) { $0.delay = v } }
+            default: return { s in s.withAgent(name) { $0.morph = v } }
+            }
         case "density":
             try count(m, 1, "f: 0...1, i: 0...100, or N to follow the band")
             if case .null = m.arguments[0] { return { s in s.withAgent(name) { $0.density = nil } } }

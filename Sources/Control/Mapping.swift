@@ -161,7 +161,12 @@ public final class Mapping: @unchecked Sendable {
         case "/polyphon/density": return 0...1
         case "/polyphon/master/gain": return Steering.gainRange
         case "/polyphon/mood/valence", "/polyphon/mood/arousal": return -1...1
+        case "/polyphon/reverb/size", "/polyphon/reverb/damping": return Steering.EffectSteering.reverbRange
+        case "/polyphon/delay/feedback": return Steering.EffectSteering.feedbackRange
+        case "/polyphon/compressor/threshold": return Steering.EffectSteering.thresholdRange
+        case "/polyphon/compressor/ratio": return Steering.EffectSteering.ratioRange
         default:
+            if address.hasSuffix("/reverb") || address.hasSuffix("/delay") || address.hasSuffix("/morph") { return 0...1 }
             if address.hasSuffix("/gain") { return Steering.gainRange }
             if address.hasSuffix("/pan") { return -1...1 }
             if address.hasSuffix("/density") { return 0...1 }

@@ -1,6 +1,6 @@
 /// Oscillator waveforms a patch can choose.
 public enum Waveform: UInt8, Sendable, CaseIterable {
-    case saw, square, triangle, sine
+    case saw, square, triangle, sine, pulse
 
     @inlinable public init?(name: String) {
         switch name {
@@ -8,14 +8,16 @@ public enum Waveform: UInt8, Sendable, CaseIterable {
         case "square": self = .square
         case "triangle": self = .triangle
         case "sine": self = .sine
+        case "pulse": self = .pulse
         default: return nil
         }
     }
 }
 
 /// PolyBLEP correction: smooths the step of a naive saw/square over one sample either side of
-/// the discontinuity, pushing aliasing far below the naive waveform's.
-@inlinable @_noAllocation @_noLocks @usableFromInline func polyBLEP(_ t: Float, _ dt: Float) -> Float {
+/// the discontinuity. Kept for callers that want the cheapest possible edge; the oscillator
+/// itself reads band-limited tables.
+@inlinable @_noAllocation @_noLocks func polyBLEP(_ t: Float, _ dt: Float) -> Float {
     if t < dt {
         let x = t / dt
         return x + x - x * x - 1
@@ -27,37 +29,58 @@ public enum Waveform: UInt8, Sendable, CaseIterable {
 }
 
 /// A band-limited oscillator. Phase runs 0..<1.
-public struct Oscillator: Sendable {
+///
+/// Saw, square and triangle read the shared mip-mapped tables (`WaveTables`): every partial
+/// stays below Nyquist, so a 5 kHz saw at 48 kHz has no aliases above -60 dB. A pulse of any
+/// width is the difference of two table saws, so pulse-width modulation stays band-limited and
+/// its DC moves smoothly with the width (no clicks). `init` copies the tables' pointers, so
+/// create oscillators on a control thread; `next` is real-time safe.
+public struct Oscillator: @unchecked Sendable {
     public var phase: Float = 0
-    /// Integrator state for the triangle (a leaky-integrated band-limited square).
-    @usableFromInline var triangleState: Float = 0
+    @usableFromInline let tables: WaveTables
 
-    @inlinable public init(phase: Float = 0) { self.phase = phase }
+    @inlinable public init(phase: Float = 0) {
+        self.phase = phase >= 0 && phase < 1 ? phase : 0
+        tables = WaveTables.shared
+    }
 
     /// Next sample for a frequency given as cycles per sample (`hz / sampleRate`).
+    /// `.pulse` here is a square (width 0.5).
     @inlinable @_noAllocation @_noLocks public mutating func next(_ waveform: Waveform, increment dt: Float) -> Float {
-        let t = phase
-        var value: Float
+        var t = phase
+        if !(t >= 0 && t < 1) { t = 0 }
+        let value: Float
         switch waveform {
-        case .saw:
-            value = 2 * t - 1 - polyBLEP(t, dt)
-        case .square, .triangle:
-            value = t < 0.5 ? 1 : -1
-            value += polyBLEP(t, dt)
-            var t2 = t + 0.5
-            if t2 >= 1 { t2 -= 1 }
-            value -= polyBLEP(t2, dt)
-            if case .triangle = waveform {
-                triangleState = dt * 4 * value + (1 - dt * 0.05) * triangleState
-                value = triangleState
-            }
-        case .sine:
-            value = fastSine(t)
+        case .saw: value = tables.value(.saw, at: t, band: WaveTables.band(dt))
+        case .square, .pulse: value = tables.value(.square, at: t, band: WaveTables.band(dt))
+        case .triangle: value = tables.value(.triangle, at: t, band: WaveTables.band(dt))
+        case .sine: value = fastSine(t)
         }
-        var p = t + dt
-        if p >= 1 { p -= 1 }
-        phase = p
+        advance(t, dt)
         return value
+    }
+
+    /// Next sample of a pulse whose high part lasts `width` of the cycle (0.5 = square).
+    /// Width may change every sample (PWM); it is kept within 0.01...0.99.
+    @inlinable @_noAllocation @_noLocks public mutating func next(_ waveform: Waveform, increment dt: Float, width: Float) -> Float {
+        guard case .pulse = waveform else { return next(waveform, increment: dt) }
+        var t = phase
+        if !(t >= 0 && t < 1) { t = 0 }
+        var w = width
+        w = w > 0.01 ? (w < 0.99 ? w : 0.99) : 0.01   // NaN lands on 0.01
+        let band = WaveTables.band(dt)
+        var t2 = t - w
+        if t2 < 0 { t2 += 1 }
+        // saw(t - w) - saw(t) is +1 - 2w while t < w and -2w after; shift by 2w - 1 to centre it.
+        let value = tables.value(.saw, at: t2, band: band) - tables.value(.saw, at: t, band: band) + (2 * w - 1)
+        advance(t, dt)
+        return value
+    }
+
+    @inlinable @_noAllocation @_noLocks mutating func advance(_ t: Float, _ dt: Float) {
+        var p = t + dt
+        if p >= 1 { p -= 1 } else if p < 0 { p += 1 }
+        phase = p
     }
 }
 

@@ -3,6 +3,13 @@
 public struct AudioEvent: BitwiseCopyable, Sendable {
     public enum Kind: UInt8, Sendable, BitwiseCopyable {
         case noteOn, noteOff, trackGain, trackPan, trackMute, brightness, masterGain, allNotesOff
+        /// Per track: send levels and the timbre morph position, 0...1.
+        case trackReverb, trackDelay, trackMorph
+        /// The band tempo in BPM now in force (the delay follows it).
+        case tempo
+        /// Bus settings: reverb size/damping 0...1, delay feedback, delay time in beats,
+        /// compressor threshold (dBFS) and ratio.
+        case reverbSize, reverbDamping, delayFeedback, delayBeats, compressorThreshold, compressorRatio
     }
 
     /// Absolute frame on the audio clock at which the event takes effect.

@@ -20,10 +20,25 @@ seed = 1
 gain = 0.9
 ceiling = -1.0     # dBFS, the limiter never lets a sample past this
 
+[reverb]           # a send effect: agents feed it with `reverb = level`
+size = 0.55
+damping = 0.45
+
+[delay]            # tempo-synced: the time follows the band tempo
+division = "1/8."
+feedback = 0.3
+
+[compressor]       # glue on the master, before the limiter
+threshold = -14
+ratio = 2
+
 [agent.drums]
 role = "drums"
 instrument = "drumkit"
 gain = 0.9
+kick_tune = -1
+snare_decay = 0.9
+reverb = 0.08
 
 [agent.bass]
 role = "bass"
@@ -39,6 +54,7 @@ sustain = 0.5
 release = 0.08
 polyphony = 2
 octave = 2
+glide = 0.03
 gain = 0.75
 
 [agent.chords]
@@ -54,8 +70,12 @@ sustain = 0.55
 release = 0.35
 polyphony = 12
 octave = 4
-gain = 0.45
+lfo_shape = "triangle"
+lfo_rate = 0.3
+lfo_cutoff = 0.3
+gain = 0.5
 pan = -0.25
+reverb = 0.25
 
 [agent.lead]
 role = "lead"
@@ -71,8 +91,12 @@ sustain = 0.45
 release = 0.2
 polyphony = 3
 octave = 5
-gain = 0.4
+lfo_rate = 5.5
+lfo_pitch = 8      # a light vibrato
+gain = 0.5
 pan = 0.25
+reverb = 0.2
+delay = 0.18
 """#
 
     /// The built-in default, parsed (it is tested to parse).

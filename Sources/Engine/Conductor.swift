@@ -221,6 +221,7 @@ public final class Conductor: @unchecked Sendable {
                 anchorFrame = frame(ofBeat: Double(nextBeat))
                 anchorBeat = Double(nextBeat)
                 tempo = wanted
+                outbox.append(AudioEvent(frame: boundary, kind: .tempo, value: Float(tempo)))
             }
             if nextBeat % meter.beatsPerBar == 0 {
                 bar += 1
@@ -254,10 +255,23 @@ public final class Conductor: @unchecked Sendable {
             let o = old?.agents[i]
             if o?.gain != a.gain { outbox.append(AudioEvent(frame: at, kind: .trackGain, track: t, value: Float(a.gain))) }
             if o?.pan != a.pan { outbox.append(AudioEvent(frame: at, kind: .trackPan, track: t, value: Float(a.pan))) }
+            if o?.reverb != a.reverb { outbox.append(AudioEvent(frame: at, kind: .trackReverb, track: t, value: Float(a.reverb))) }
+            if o?.delay != a.delay { outbox.append(AudioEvent(frame: at, kind: .trackDelay, track: t, value: Float(a.delay))) }
+            if o?.morph != a.morph { outbox.append(AudioEvent(frame: at, kind: .trackMorph, track: t, value: Float(a.morph))) }
             let silenced = a.mute || (anySolo && !a.solo)
             let wasSilenced = old.map { o in o.agents[i].mute || (o.agents.contains { $0.solo } && !o.agents[i].solo) }
             if wasSilenced != silenced { outbox.append(AudioEvent(frame: at, kind: .trackMute, track: t, value: silenced ? 1 : 0)) }
         }
+        if old == nil { outbox.append(AudioEvent(frame: at, kind: .tempo, value: Float(tempo))) }
+        let e = s.effects, oe = old?.effects
+        if oe?.reverbSize != e.reverbSize { outbox.append(AudioEvent(frame: at, kind: .reverbSize, value: Float(e.reverbSize))) }
+        if oe?.reverbDamping != e.reverbDamping { outbox.append(AudioEvent(frame: at, kind: .reverbDamping, value: Float(e.reverbDamping))) }
+        if oe?.delayFeedback != e.delayFeedback { outbox.append(AudioEvent(frame: at, kind: .delayFeedback, value: Float(e.delayFeedback))) }
+        if oe?.delayBeats != e.delayBeats { outbox.append(AudioEvent(frame: at, kind: .delayBeats, value: Float(e.delayBeats))) }
+        if oe?.compressorThreshold != e.compressorThreshold {
+            outbox.append(AudioEvent(frame: at, kind: .compressorThreshold, value: Float(e.compressorThreshold)))
+        }
+        if oe?.compressorRatio != e.compressorRatio { outbox.append(AudioEvent(frame: at, kind: .compressorRatio, value: Float(e.compressorRatio))) }
         if old?.effectiveMasterGain != s.effectiveMasterGain {
             outbox.append(AudioEvent(frame: at, kind: .masterGain, value: Float(s.effectiveMasterGain)))
         }

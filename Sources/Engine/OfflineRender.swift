@@ -36,9 +36,14 @@ public struct OfflineRender {
     }
 
     /// Builds the renderer for a patch (shared with the live server).
-    public static func makeRenderer(for patch: Patch, sampleRate: Double) -> Renderer {
-        Renderer(tracks: patch.agents.map { Renderer.TrackSetup(instrument: $0.instrument, gain: Float($0.gain), pan: Float($0.pan)) },
-                 masterGain: Float(patch.masterGain), ceilingDB: Float(patch.ceilingDB), sampleRate: Float(sampleRate))
+    /// - Parameter stemFrames: > 0 keeps per-agent stems for blocks up to that long.
+    public static func makeRenderer(for patch: Patch, sampleRate: Double, stemFrames: Int = 0) -> Renderer {
+        Renderer(tracks: patch.agents.map {
+                     Renderer.TrackSetup(instrument: $0.instrument, morphTo: $0.morphTo, gain: Float($0.gain), pan: Float($0.pan),
+                                         reverb: Float($0.reverb), delay: Float($0.delay))
+                 },
+                 masterGain: Float(patch.masterGain), ceilingDB: Float(patch.ceilingDB), sampleRate: Float(sampleRate),
+                 effects: patch.effects, stemFrames: stemFrames)
     }
 
     /// Renders `seconds` of stereo audio. `onNote` receives the event stream; `onBlock` sees each
@@ -48,8 +53,19 @@ public struct OfflineRender {
     public func run(seconds: Double, store given: ParameterStore? = nil, changes: [TimedChange] = [],
                     cueSource: (any CueSource)? = nil, player notes: [PlayerEvent] = [],
                     onNote: (@Sendable (NoteRecord) -> Void)? = nil) -> (left: [Float], right: [Float]) {
+        let all = runWithStems(seconds: seconds, store: given, changes: changes, cueSource: cueSource, player: notes,
+                               onNote: onNote, stems: false)
+        return (all.left, all.right)
+    }
+
+    /// As `run`, also returning each agent's post-fader stem (pre-master, without the effect
+    /// returns) when `stems` is true.
+    public func runWithStems(seconds: Double, store given: ParameterStore? = nil, changes: [TimedChange] = [],
+                             cueSource: (any CueSource)? = nil, player notes: [PlayerEvent] = [],
+                             onNote: (@Sendable (NoteRecord) -> Void)? = nil,
+                             stems: Bool = true) -> (left: [Float], right: [Float], stems: [(left: [Float], right: [Float])]) {
         let store = given ?? ParameterStore(patch.initialSteering)
-        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate)
+        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate, stemFrames: stems ? blockSize : 0)
         let player = PlayerInput()
         let conductor = Conductor(patch: patch, store: store, renderer: renderer, player: player)
         var heard = notes.sorted { $0.frame < $1.frame }[...]
@@ -59,6 +75,8 @@ public struct OfflineRender {
         let total = Int(seconds * sampleRate)
         var left = [Float](repeating: 0, count: total)
         var right = [Float](repeating: 0, count: total)
+        var stemAudio = stems ? [(left: [Float], right: [Float])](repeating: ([Float](repeating: 0, count: total), [Float](repeating: 0, count: total)),
+                                                                   count: renderer.trackCount) : []
         var done = 0
         left.withUnsafeMutableBufferPointer { l in
             right.withUnsafeMutableBufferPointer { r in
@@ -73,10 +91,17 @@ public struct OfflineRender {
                     // Timed changes land at their exact frame inside `advance`.
                     conductor.advance(to: Int64(done + n))
                     renderer.render(frames: n, left: l.baseAddress! + done, right: r.baseAddress! + done)
+                    for t in stemAudio.indices {
+                        guard let stem = renderer.stem(t) else { continue }
+                        for i in 0..<n {
+                            stemAudio[t].left[done + i] = stem.left[i]
+                            stemAudio[t].right[done + i] = stem.right[i]
+                        }
+                    }
                     done += n
                 }
             }
         }
-        return (left, right)
+        return (left, right, stemAudio)
     }
 }

@@ -12,6 +12,11 @@ public struct AgentSteering: Sendable, Equatable {
     public var pan: Double
     /// The agent's own density, or nil to follow the band.
     public var density: Double?
+    /// Send levels to the reverb and delay buses, 0...1 (post-fader, so mute silences them).
+    public var reverb = 0.0
+    public var delay = 0.0
+    /// Timbre morph from the instrument's A settings (0) to its B settings (1).
+    public var morph = 0.0
 
     public init(name: String, gain: Double, pan: Double, density: Double? = nil) {
         self.name = name
@@ -55,6 +60,29 @@ public struct Steering: Sendable, Equatable {
     /// Bounds an installation sets (config volume limit, schedule window): controllers move the
     /// music inside them.
     public var limits = Limits()
+    /// The send effects and the master compressor, as steered live.
+    public var effects = EffectSteering()
+
+    /// Settings of the shared buses a show can move live (the rest stay as the patch set them).
+    public struct EffectSteering: Sendable, Equatable {
+        /// Reverb room size and high damping, 0...1.
+        public var reverbSize = 0.6
+        public var reverbDamping = 0.4
+        /// Delay feedback 0...0.95 and time in beats (0.75 is a dotted eighth).
+        public var delayFeedback = 0.35
+        public var delayBeats = 0.75
+        /// Glue compressor threshold (dBFS) and ratio.
+        public var compressorThreshold = -14.0
+        public var compressorRatio = 2.0
+
+        public init() {}
+
+        public static let reverbRange = 0.0...1.0
+        public static let feedbackRange = 0.0...0.95
+        public static let beatsRange = 0.0625...4.0
+        public static let thresholdRange = -40.0...0.0
+        public static let ratioRange = 1.0...10.0
+    }
 
     public struct Limits: Sendable, Equatable {
         public var density: ClosedRange<Double> = 0...1

@@ -8,8 +8,15 @@ public struct Patch: Sendable {
     public struct AgentPatch: Sendable {
         public var spec: AgentSpec
         public var instrument: InstrumentSpec
+        /// The B end of the timbre morph (`[agent.NAME.morph]`), the same instrument type.
+        public var morphTo: InstrumentSpec?
         public var gain: Double
         public var pan: Double
+        public var reverb: Double = 0
+        public var delay: Double = 0
+        public var solo = false
+        /// Starting morph position 0...1.
+        public var morph: Double = 0
     }
 
     public var name: String
@@ -28,13 +35,28 @@ public struct Patch: Sendable {
     public var moodGlide: Double = 0
     /// Named moods this patch adds (`[mood.NAME]` sections).
     public var moods: [Mood] = []
+    public var effects = EffectSettings()
 
     /// The steering state a freshly loaded patch starts from.
     public var initialSteering: Steering {
-        Steering(tempo: tempo, density: density, mood: mood, tonic: tonic, modeOverride: modeOverride,
-                 masterGain: masterGain,
-                 agents: agents.map { AgentSteering(name: $0.spec.name, gain: $0.gain, pan: $0.pan, density: $0.spec.densityOverride) },
-                 moodGlide: moodGlide, patchMoods: moods)
+        var s = Steering(tempo: tempo, density: density, mood: mood, tonic: tonic, modeOverride: modeOverride,
+                         masterGain: masterGain,
+                         agents: agents.map { a in
+                             var steering = AgentSteering(name: a.spec.name, gain: a.gain, pan: a.pan, density: a.spec.densityOverride)
+                             steering.solo = a.solo
+                             steering.reverb = a.reverb
+                             steering.delay = a.delay
+                             steering.morph = a.morph
+                             return steering
+                         },
+                         moodGlide: moodGlide, patchMoods: moods)
+        s.effects.reverbSize = Double(effects.reverbSize)
+        s.effects.reverbDamping = Double(effects.reverbDamping)
+        s.effects.delayFeedback = Double(effects.delayFeedback)
+        s.effects.delayBeats = Double(effects.delayBeats)
+        s.effects.compressorThreshold = Double(effects.compressorThreshold)
+        s.effects.compressorRatio = Double(effects.compressorRatio)
+        return s
     }
 
     /// Reads and fully validates a patch. Throws `SourceErrors` listing every mistake.
@@ -54,6 +76,16 @@ public struct Patch: Sendable {
                 reader.readMaster(section, into: &self)
             } else if section.name.hasPrefix("mood.") {
                 continue
+            } else if section.name == "reverb" || section.name == "delay" || section.name == "compressor" {
+                reader.readEffect(section, into: &effects)
+            } else if section.name.hasPrefix("agent."), section.name.hasSuffix(".morph") {
+                let agentName = String(section.name.dropFirst("agent.".count).dropLast(".morph".count))
+                guard let i = agents.firstIndex(where: { $0.spec.name == agentName }) else {
+                    reader.fail(section.line, section.column, "[\(section.name)] must follow its agent's section [agent.\(agentName)]")
+                    continue
+                }
+                if agents[i].morphTo != nil { reader.fail(section.line, section.column, "[\(section.name)] is defined twice") }
+                agents[i].morphTo = reader.readMorph(section, of: agents[i].instrument)
             } else if section.name.hasPrefix("agent.") {
                 let agentName = String(section.name.dropFirst("agent.".count))
                 if let agent = reader.readAgent(section, name: agentName, existing: agents.map(\.spec.name)) {
@@ -61,7 +93,7 @@ public struct Patch: Sendable {
                 }
             } else {
                 reader.fail(section.line, section.column,
-                            "unknown section [\(section.name)]; expected [band], [master], [mood.NAME] or [agent.NAME]")
+                            "unknown section [\(section.name)]; expected [band], [master], [reverb], [delay], [compressor], [mood.NAME], [agent.NAME] or [agent.NAME.morph]")
             }
         }
         if agents.isEmpty && reader.errors.isEmpty {
@@ -171,6 +203,40 @@ struct PatchReader {
         }
     }
 
+    mutating func readEffect(_ section: SettingsDocument.Section, into fx: inout EffectSettings) {
+        for e in section.entries {
+            switch (section.name, e.key) {
+            case ("reverb", "size"): if let n = number(e, 0...1) { fx.reverbSize = Float(n) }
+            case ("reverb", "damping"): if let n = number(e, 0...1) { fx.reverbDamping = Float(n) }
+            case ("reverb", "width"): if let n = number(e, 0...1) { fx.reverbWidth = Float(n) }
+            case ("reverb", "return"): if let n = number(e, 0...2) { fx.reverbReturn = Float(n) }
+            case ("delay", "division"):
+                guard let s = string(e, expected: "a note value such as \"1/8.\" or \"1/4\"") else { continue }
+                guard let beats = EffectSettings.beats(division: s) else {
+                    fail(e.line, e.valueColumn, "'division' expects a note value from \"1/64\" to \"1/1\" with an optional '.' (dotted) or 't' (triplet), such as \"1/8.\", found \"\(s)\"")
+                    continue
+                }
+                fx.delayBeats = Float(beats)
+            case ("delay", "feedback"): if let n = number(e, 0...0.95) { fx.delayFeedback = Float(n) }
+            case ("delay", "damping"): if let n = number(e, 0...1) { fx.delayDamping = Float(n) }
+            case ("delay", "ping_pong"): if let n = number(e, 0...1) { fx.delayPingPong = n >= 0.5 }
+            case ("delay", "return"): if let n = number(e, 0...2) { fx.delayReturn = Float(n) }
+            case ("compressor", "threshold"): if let n = number(e, -40...0) { fx.compressorThreshold = Float(n) }
+            case ("compressor", "ratio"): if let n = number(e, 1...10) { fx.compressorRatio = Float(n) }
+            case ("compressor", "attack"): if let n = number(e, 0.0005...0.2) { fx.compressorAttack = Float(n) }
+            case ("compressor", "release"): if let n = number(e, 0.02...2) { fx.compressorRelease = Float(n) }
+            case ("compressor", "makeup"): if let n = number(e, 0...18) { fx.compressorMakeup = Float(n) }
+            default:
+                let known = switch section.name {
+                case "reverb": ["size", "damping", "width", "return"]
+                case "delay": ["division", "feedback", "damping", "ping_pong", "return"]
+                default: ["threshold", "ratio", "attack", "release", "makeup"]
+                }
+                unknown(e, in: section.name, known: known)
+            }
+        }
+    }
+
     mutating func readAgent(_ section: SettingsDocument.Section, name: String, existing: [String]) -> Patch.AgentPatch? {
         let before = errors.count
         let label = "agent.\(name)"
@@ -181,13 +247,12 @@ struct PatchReader {
         var role: Role?
         var instrumentName: String?
         var instrumentEntry: SettingsDocument.Entry?
-        var synth = SynthSettings()
-        var tune = 1.0, decay = 1.0
-        var gain = 0.8, pan = 0.0
+        var gain = 0.8, pan = 0.0, reverb = 0.0, delay = 0.0, morph = 0.0
+        var solo = false
         var octave: Int?
         var density: Double?
-        let known = ["role", "instrument", "gain", "pan", "octave", "density", "wave", "wave2", "detune", "cutoff",
-                     "resonance", "env_amount", "key_track", "attack", "decay", "sustain", "release", "polyphony", "tune"]
+        var sound: [SettingsDocument.Entry] = []
+        let instruments = ["subtractive", "drumkit"]
         for e in section.entries {
             switch e.key {
             case "role":
@@ -196,33 +261,20 @@ struct PatchReader {
                 if role == nil { fail(e.line, e.valueColumn, "'role' expects one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(s)\"") }
             case "instrument":
                 guard let s = string(e, expected: "an instrument") else { continue }
-                if s == "subtractive" || s == "drumkit" { instrumentName = s; instrumentEntry = e }
-                else { fail(e.line, e.valueColumn, "'instrument' expects \"subtractive\" or \"drumkit\", found \"\(s)\"") }
+                if instruments.contains(s) { instrumentName = s; instrumentEntry = e }
+                else { fail(e.line, e.valueColumn, "'instrument' expects one of \(instruments.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(s)\"") }
             case "gain": if let n = number(e, Steering.gainRange) { gain = n }
             case "pan": if let n = number(e, -1...1) { pan = n }
+            case "reverb": if let n = number(e, 0...1) { reverb = n }
+            case "delay": if let n = number(e, 0...1) { delay = n }
+            case "morph": if let n = number(e, 0...1) { morph = n }
+            case "solo": if let n = number(e, 0...1) { solo = n >= 0.5 }
             case "octave": if let n = number(e, 0...8) { octave = Int(n) }
             case "density": if let n = number(e, 0...1) { density = n }
-            case "wave", "wave2":
-                guard let s = string(e, expected: "a waveform") else { continue }
-                guard let w = Waveform(name: s) else {
-                    fail(e.line, e.valueColumn, "'\(e.key)' expects one of saw, square, triangle, sine, found \"\(s)\"")
-                    continue
-                }
-                if e.key == "wave" { synth.wave = w } else { synth.wave2 = w }
-            case "detune": if let n = number(e, 0...100) { synth.detune = Float(n) }
-            case "cutoff": if let n = number(e, 20...20000) { synth.cutoff = Float(n) }
-            case "resonance": if let n = number(e, 0...1) { synth.resonance = Float(n) }
-            case "env_amount": if let n = number(e, 0...6) { synth.envAmount = Float(n) }
-            case "key_track": if let n = number(e, 0...1) { synth.keyTrack = Float(n) }
-            case "attack": if let n = number(e, 0...10) { synth.attack = Float(n) }
-            case "decay": if let n = number(e, 0.001...10) { synth.decay = Float(n); decay = n }
-            case "sustain": if let n = number(e, 0...1) { synth.sustain = Float(n) }
-            case "release": if let n = number(e, 0.001...20) { synth.release = Float(n) }
-            case "polyphony": if let n = number(e, 1...32) { synth.polyphony = Int(n) }
-            case "tune": if let n = number(e, 0.25...4) { tune = n }
-            default: unknown(e, in: label, known: known)
+            default: sound.append(e)
             }
         }
+        let agentKeys = ["role", "instrument", "gain", "pan", "reverb", "delay", "morph", "solo", "octave", "density"]
         guard let role else {
             if errors.count == before { fail(section.line, section.column, "[\(label)] needs a 'role' (\(Role.allCases.map(\.rawValue).joined(separator: ", ")))") }
             return nil
@@ -234,6 +286,16 @@ struct PatchReader {
         if role != .drums && instrument == "drumkit", let e = instrumentEntry {
             fail(e.line, e.valueColumn, "instrument \"drumkit\" only plays role \"drums\"")
         }
+        var spec: InstrumentSpec
+        if instrument == "drumkit" {
+            var kit = DrumKitSettings()
+            for e in sound where !readDrums(e, into: &kit) { unknown(e, in: label, known: agentKeys + PatchReader.drumKeys) }
+            spec = .drumKit(kit)
+        } else {
+            var synth = SynthSettings()
+            for e in sound where !readSynth(e, into: &synth) { unknown(e, in: label, known: agentKeys + PatchReader.synthKeys) }
+            spec = .subtractive(synth)
+        }
         guard errors.count == before else { return nil }
         let defaultOctave: Int = switch role {
         case .bass: 2
@@ -244,7 +306,6 @@ struct PatchReader {
         }
         return Patch.AgentPatch(
             spec: AgentSpec(name: name, role: role, octave: octave ?? defaultOctave, densityOverride: density),
-            instrument: instrument == "drumkit" ? .drumKit(tune: Float(tune), decay: Float(decay)) : .subtractive(synth),
-            gain: gain, pan: pan)
+            instrument: spec, morphTo: nil, gain: gain, pan: pan, reverb: reverb, delay: delay, solo: solo, morph: morph)
     }
 }

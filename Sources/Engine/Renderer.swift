@@ -22,44 +22,72 @@ public final class Renderer: @unchecked Sendable {
     private let state: UnsafeMutablePointer<MasterState>
     private let tracks: UnsafeMutablePointer<Track>
     private let scratch: UnsafeMutablePointer<Float>
+    /// Send buses (stereo, one chunk long): reverb L, R, delay L, R.
+    private let sends: UnsafeMutablePointer<Float>
+    /// Per-track post-fader stems, `stemFrames` long, L then R per track; nil when stems are off.
+    private let stems: UnsafeMutablePointer<Float>?
+    /// Frames each stem buffer holds: the longest block whose stems are kept.
+    public let stemFrames: Int
     /// Longest stretch rendered without re-checking events; bounds the scratch buffer.
     public static let maxChunk = 256
 
     struct MasterState {
         var limiter: Limiter
         var gain: Smoother
+        var buses: EffectBuses
     }
 
     public struct TrackSetup: Sendable {
         public var instrument: InstrumentSpec
+        /// The instrument's B settings for the timbre morph, if any (same instrument type).
+        public var morphTo: InstrumentSpec?
         public var gain: Float
         public var pan: Float
+        public var reverb: Float
+        public var delay: Float
 
-        public init(instrument: InstrumentSpec, gain: Float, pan: Float) {
+        public init(instrument: InstrumentSpec, morphTo: InstrumentSpec? = nil, gain: Float, pan: Float,
+                    reverb: Float = 0, delay: Float = 0) {
             self.instrument = instrument
+            self.morphTo = morphTo
             self.gain = gain
             self.pan = pan
+            self.reverb = reverb
+            self.delay = delay
         }
     }
 
-    /// - Parameters: ceiling in dBFS for the master limiter.
+    /// - Parameters: ceiling in dBFS for the master limiter; `stemFrames` > 0 keeps a post-fader
+    ///   stereo stem per track for blocks up to that long (`stem(_:)`).
     public init(tracks setups: [TrackSetup], masterGain: Float, ceilingDB: Float, sampleRate: Float,
-                eventCapacity: Int = 8192) {
+                effects: EffectSettings = EffectSettings(), stemFrames: Int = 0, eventCapacity: Int = 8192) {
         self.sampleRate = sampleRate
         events = SPSCQueue(capacity: eventCapacity)
         trackCount = setups.count
         tracks = .allocate(capacity: max(1, setups.count))
         for (i, s) in setups.enumerated() {
-            (tracks + i).initialize(to: Track(instrument: s.instrument, gain: s.gain, pan: s.pan,
+            (tracks + i).initialize(to: Track(instrument: s.instrument, morphTo: s.morphTo, gain: s.gain, pan: s.pan, reverb: s.reverb, delay: s.delay,
                                               sampleRate: sampleRate, seed: UInt32(i + 1) &* 2_654_435_761))
         }
         scratch = .allocate(capacity: Renderer.maxChunk)
         scratch.initialize(repeating: 0, count: Renderer.maxChunk)
+        sends = .allocate(capacity: 6 * Renderer.maxChunk)
+        sends.initialize(repeating: 0, count: 6 * Renderer.maxChunk)
+        self.stemFrames = max(0, stemFrames)
+        if stemFrames > 0 {
+            let n = 2 * stemFrames * max(1, setups.count)
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            stems = p
+        } else {
+            stems = nil
+        }
         let ceiling = Float(fastExp2(ceilingDB / 20 * 3.321_928))
         state = .allocate(capacity: 1)
         state.initialize(to: MasterState(
             limiter: Limiter(ceiling: ceiling, lookahead: Int(sampleRate * 0.0015), releaseSeconds: 0.25, sampleRate: sampleRate),
-            gain: Smoother(value: masterGain, time: 0.05, sampleRate: sampleRate)))
+            gain: Smoother(value: masterGain, time: 0.05, sampleRate: sampleRate),
+            buses: EffectBuses(settings: effects, sampleRate: sampleRate)))
     }
 
     deinit {
@@ -67,7 +95,10 @@ public final class Renderer: @unchecked Sendable {
         tracks.deinitialize(count: trackCount)
         tracks.deallocate()
         scratch.deallocate()
+        sends.deallocate()
+        stems?.deallocate()
         state.pointee.limiter.deallocate()
+        state.pointee.buses.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
     }
@@ -88,6 +119,15 @@ public final class Renderer: @unchecked Sendable {
     public var outputPeak: Float { Float(bitPattern: peakBits.load(ordering: .relaxed)) }
     /// Voices reset by the NaN/Inf guard.
     public var voiceResets: Int { resetCount.load(ordering: .relaxed) }
+
+    /// Track `index`'s post-fader stem from the last `render` call (valid for blocks up to
+    /// `stemFrames`; read on the audio thread right after `render`). Nil when stems are off.
+    // real time
+    @_noAllocation @_noLocks
+    public func stem(_ index: Int) -> (left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>)? {
+        guard let stems, index >= 0, index < trackCount else { return nil }
+        return (stems + 2 * index * stemFrames, stems + (2 * index + 1) * stemFrames)
+    }
 
     /// Sets the audio clock (a renderer taking over from another continues its clock).
     // real time
@@ -116,7 +156,7 @@ public final class Renderer: @unchecked Sendable {
             if let e = events.peek(), e.frame < start + Int64(end) {
                 end = Int(e.frame - start)
             }
-            renderChunk(left: left + done, right: right + done, count: end - done)
+            renderChunk(left: left + done, right: right + done, offset: done, count: end - done)
             done = end
         }
         state.pointee.limiter.process(left: left, right: right, count: frames)
@@ -137,11 +177,27 @@ public final class Renderer: @unchecked Sendable {
 
     // real time
     @inline(__always)
-    private func renderChunk(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, count: Int) {
+    private func renderChunk(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, offset: Int, count: Int) {
         guard count > 0 else { return }
+        let chunk = Renderer.maxChunk
+        sends.update(repeating: 0, count: 4 * chunk)
+        var targets = MixTargets(left: left, right: right, sends: sends, chunk: chunk)
+        let keepStems = offset + count <= stemFrames
         for t in 0..<trackCount {
-            tracks[t].render(scratch: scratch, left: left, right: right, count: count, sampleRate: sampleRate)
+            if keepStems, let stems {
+                targets.stemLeft = stems + 2 * t * stemFrames + offset
+                targets.stemRight = stems + (2 * t + 1) * stemFrames + offset
+            }
+            tracks[t].render(scratch: scratch, into: targets, count: count, sampleRate: sampleRate)
         }
+        var feedsReverb = false, feedsDelay = false
+        for t in 0..<trackCount {
+            if tracks[t].strip.feedsReverb { feedsReverb = true }
+            if tracks[t].strip.feedsDelay { feedsDelay = true }
+        }
+        state.pointee.buses.returns(sends: sends, chunk: chunk, feedsReverb: feedsReverb, feedsDelay: feedsDelay,
+                                    left: left, right: right, wet: sends + 4 * chunk, count: count)
+        state.pointee.buses.compress(left: left, right: right, count: count)
         // The master gain per chunk, so a gain event takes effect at its own sample.
         var g = state.pointee.gain
         for i in 0..<count {
@@ -166,11 +222,19 @@ public final class Renderer: @unchecked Sendable {
         case .noteOff:
             if t < trackCount { tracks[t].noteOff(e.note) }
         case .trackGain:
-            if t < trackCount { tracks[t].gain.target = e.value }
+            if t < trackCount { tracks[t].strip.gain.target = e.value }
         case .trackPan:
-            if t < trackCount { tracks[t].pan.target = e.value }
+            if t < trackCount { tracks[t].strip.pan.target = e.value }
         case .trackMute:
-            if t < trackCount { tracks[t].mute.target = e.value > 0.5 ? 0 : 1 }
+            if t < trackCount { tracks[t].strip.mute.target = e.value > 0.5 ? 0 : 1 }
+        case .trackReverb:
+            if t < trackCount { tracks[t].strip.reverb.target = e.value }
+        case .trackDelay:
+            if t < trackCount { tracks[t].strip.delay.target = e.value }
+        case .trackMorph:
+            if t < trackCount { tracks[t].morph.target = min(max(e.value, 0), 1) }
+        case .tempo, .delayBeats, .delayFeedback, .reverbSize, .reverbDamping, .compressorThreshold, .compressorRatio:
+            state.pointee.buses.apply(e, sampleRate: sampleRate)
         case .brightness:
             if t < trackCount { tracks[t].brightness.target = e.value }
         }

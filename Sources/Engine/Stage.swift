@@ -45,12 +45,18 @@ public final class Stage: @unchecked Sendable {
     static let scratchFrames = 4096
 
     /// - Parameter live: conductors run their own threads (serve); offline, `advance` drives them.
-    public init(patch: Patch, store: ParameterStore, sampleRate: Double, live: Bool, crossfadeSeconds: Double = 2) {
+    /// Frames of per-agent stems each renderer keeps (0: stems off).
+    public let stemFrames: Int
+
+    /// - Parameter stemFrames: > 0 keeps post-fader stems per agent for blocks up to that long.
+    public init(patch: Patch, store: ParameterStore, sampleRate: Double, live: Bool, crossfadeSeconds: Double = 2,
+                stemFrames: Int = 0) {
+        self.stemFrames = stemFrames
         self.store = store
         self.sampleRate = sampleRate
         self.live = live
         crossfadeFrames = max(1, Int(crossfadeSeconds * sampleRate))
-        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate)
+        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate, stemFrames: stemFrames)
         let conductor = Conductor(patch: patch, store: store, renderer: renderer, player: player)
         control.withLock { $0 = Performance(patch: patch, renderer: renderer, conductor: conductor) }
         let left = UnsafeMutablePointer<Float>.allocate(capacity: Stage.scratchFrames)
@@ -96,7 +102,7 @@ public final class Stage: @unchecked Sendable {
     /// band's tempo, density, mood and key carry over.
     public func switchTo(_ patch: Patch) {
         collect()
-        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate)
+        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate, stemFrames: stemFrames)
         control.withLock { perf in
             guard let old = perf else { return }
             old.conductor.stopAndWait()
@@ -138,6 +144,15 @@ public final class Stage: @unchecked Sendable {
     /// Offline: schedules the current conductor up to `frame`.
     public func advance(to frame: Int64) {
         conductor.advance(to: frame)
+    }
+
+    /// Agent `index`'s post-fader stem from the last `render`, from the patch playing now (during
+    /// a crossfade, the incoming one). Nil when stems are off or the index has no agent.
+    // real time
+    @_noAllocation @_noLocks
+    public func stem(_ index: Int) -> (left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>)? {
+        let current = audio.pointee.current
+        return Unmanaged<Renderer>.fromOpaque(UnsafeRawPointer(bitPattern: current)!)._withUnsafeGuaranteedRef { $0.stem(index) }
     }
 
     /// Renders the current patch, crossfading from the previous one after a switch.

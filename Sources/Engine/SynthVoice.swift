@@ -1,10 +1,18 @@
 import DSP
 
-/// One note of a subtractive synth part: two band-limited oscillators into a resonant low-pass,
-/// shaped by amp and filter envelopes. A plain struct, rendered in place on the audio thread.
+/// One oscillator voice of a subtractive part: two band-limited oscillators (plus noise) into a
+/// resonant state-variable filter, shaped by amp and filter envelopes, with glide, the agent's
+/// LFO and the timbre morph applied at control rate (every `SynthVoice.step` samples).
+/// A unison note is several of these, detuned. A plain struct, rendered in place.
 struct SynthVoice {
-    var osc1 = Oscillator()
-    var osc2 = Oscillator(phase: 0.37)
+    static var step: Int { @_noAllocation @_noLocks get { 32 } }
+    /// Samples a stolen voice takes to fade before its new note starts (2.5 ms at 48 kHz).
+    static var stealFade: Int { @_noAllocation @_noLocks get { 120 } }
+
+    // The A waves, and the morph's B waves, which run in phase with A's and crossfade with them.
+    var a1 = Oscillator(), a2 = Oscillator(phase: 0.37)
+    var b1 = Oscillator(), b2 = Oscillator(phase: 0.37)
+    var noise = Noise(seed: 1)
     var filter = StateVariableFilter()
     var amp = Envelope()
     var filterEnvelope = Envelope()
@@ -13,28 +21,81 @@ struct SynthVoice {
     var gate = false
     /// Order of note-on, for stealing the oldest voice.
     var age: UInt32 = 0
-    var increment1: Float = 0
-    var increment2: Float = 0
+    /// Current and target pitch in semitones (they differ while gliding).
+    var pitch: Float = 60
+    var targetPitch: Float = 60
+    /// This unison voice's offset in cents.
+    var unisonCents: Float = 0
+    var level: Float = 0
+    /// Steal: samples of fade left, and the note that starts when it ends.
+    var fadeRemaining = 0
+    var pendingNote: UInt8 = 0
+    var pendingVelocity: Float = 0
+    var pendingAge: UInt32 = 0
 
-    var isActive: Bool { amp.isActive }
+    var isActive: Bool { @_noAllocation @_noLocks get { amp.isActive } }
+
+    init(seed: UInt32) { noise = Noise(seed: seed) }
 
     // real time
     @_noAllocation @_noLocks
-    mutating func start(note: UInt8, velocity: Float, age: UInt32, settings: SynthSettings, sampleRate: Float) {
+    mutating func start(note: UInt8, velocity: Float, age: UInt32, unisonCents: Float, unisonGain: Float,
+                        settings: SynthSettings, sampleRate: Float) {
+        if isActive && fadeRemaining == 0 && !(settings.glide > 0 && gate) {
+            // Steal: fade what sounds, then start (see `render`).
+            fadeRemaining = SynthVoice.stealFade
+            pendingNote = note
+            pendingVelocity = velocity
+            pendingAge = age
+            self.age = age
+            self.unisonCents = unisonCents
+            level = unisonGain
+            gate = true
+            return
+        }
+        if fadeRemaining > 0 {
+            // Already fading for a steal: the newest note wins.
+            pendingNote = note
+            pendingVelocity = velocity
+            pendingAge = age
+            self.age = age
+            return
+        }
+        let legato = settings.glide > 0 && gate && isActive
+        begin(note: note, velocity: velocity, age: age, settings: settings, sampleRate: sampleRate, legato: legato)
+        self.unisonCents = unisonCents
+        level = unisonGain
+    }
+
+    // real time
+    @_noAllocation @_noLocks
+    mutating func begin(note: UInt8, velocity: Float, age: UInt32, settings: SynthSettings, sampleRate: Float, legato: Bool) {
+        let wasSounding = isActive
         self.note = note
         self.velocity = velocity
         self.age = age
         gate = true
-        let hz = noteFrequency(Float(note))
-        increment1 = hz / sampleRate
-        increment2 = settings.detune == 0 ? 0 : hz * fastExp2(settings.detune / 1200) / sampleRate
+        targetPitch = Float(note)
+        if settings.glide <= 0 || !wasSounding { pitch = targetPitch }
+        configure(settings, sampleRate: sampleRate)
+        if legato { return }
+        if !wasSounding {
+            filter.reset()
+            // Every note starts its oscillators at the same phases, so renders repeat.
+            a1.phase = 0; b1.phase = 0
+            a2.phase = 0.37; b2.phase = 0.37
+        }
+        amp.gateOn()
+        filterEnvelope.gateOn()
+    }
+
+    // real time
+    @_noAllocation @_noLocks
+    mutating func configure(_ settings: SynthSettings, sampleRate: Float) {
         amp.configure(attack: settings.attack, decay: settings.decay, sustain: settings.sustain,
                       release: settings.release, sampleRate: sampleRate)
         filterEnvelope.configure(attack: settings.attack * 0.5, decay: settings.decay * 1.5, sustain: 0.2,
                                  release: settings.release, sampleRate: sampleRate)
-        // Keep the current level: a stolen voice glides from where it was instead of clicking.
-        amp.gateOn()
-        filterEnvelope.gateOn()
     }
 
     // real time
@@ -45,35 +106,110 @@ struct SynthVoice {
         filterEnvelope.gateOff()
     }
 
-    /// Adds `count` samples into `out`. Returns false if the filter blew up (voice is reset).
+    /// One sample of `wave`, advancing the oscillator.
+    // real time
+    @inline(__always) @_noAllocation @_noLocks
+    static func sample(_ wave: Wave, _ o: inout Oscillator, _ inc: Float, _ width: Float, _ noise: inout Noise) -> Float {
+        switch wave {
+        case .saw: return o.next(.saw, increment: inc)
+        case .square: return o.next(.square, increment: inc)
+        case .triangle: return o.next(.triangle, increment: inc)
+        case .sine: return o.next(.sine, increment: inc)
+        case .pulse: return o.next(.pulse, increment: inc, width: width)
+        case .noise: return noise.next()
+        }
+    }
+
+    /// Adds `count` samples into `out`. `lfo` holds the agent's LFO (-1...1) per control step from
+    /// the chunk start; `morph0`/`morph1` the B-wave mix at the chunk's ends (waves `b`).
+    /// Returns false if the filter blew up (the voice is reset).
     // real time
     @_noAllocation @_noLocks
-    mutating func render(into out: UnsafeMutablePointer<Float>, count: Int, settings: SynthSettings,
-                         brightness: Float, sampleRate: Float) -> Bool {
-        let level = velocity * (increment2 == 0 ? 0.5 : 0.32)
-        let baseCutoff = settings.cutoff * (0.15 + 0.85 * brightness)
-            * fastExp2(settings.keyTrack * (Float(note) - 60) / 12)
-        var i = 0
-        while i < count {
-            // Filter coefficients at control rate (every 32 samples).
-            let chunk = min(32, count - i)
-            let envelope = filterEnvelope.level
-            filter.set(cutoff: baseCutoff * fastExp2(settings.envAmount * envelope),
-                       resonance: settings.resonance, sampleRate: sampleRate)
-            for j in i..<(i + chunk) {
-                var s = osc1.next(settings.wave, increment: increment1)
-                if increment2 != 0 { s += osc2.next(settings.wave2, increment: increment2) }
-                _ = filterEnvelope.next()
-                let y = filter.process(s, mode: .lowPass)
-                out[j] += y * amp.next() * level
+    mutating func render(into out: UnsafeMutablePointer<Float>, count: Int, settings: SynthSettings, b: SynthSettings,
+                         morph0: Float, morph1: Float, lfo: UnsafePointer<Float>, brightness: Float, sampleRate: Float) -> Bool {
+        var done = 0
+        while done < count {
+            var n = count - done
+            if fadeRemaining > 0 { n = min(n, fadeRemaining) }
+            renderRun(into: out + done, count: n, settings: settings, b: b,
+                      morph0: morph0 + (morph1 - morph0) * Float(done) / Float(count),
+                      morph1: morph0 + (morph1 - morph0) * Float(done + n) / Float(count),
+                      lfo: lfo, lfoOffset: done, brightness: brightness, sampleRate: sampleRate)
+            done += n
+            if fadeRemaining > 0 {
+                fadeRemaining -= n
+                if fadeRemaining == 0 {
+                    amp.kill()
+                    filterEnvelope.kill()
+                    begin(note: pendingNote, velocity: pendingVelocity, age: pendingAge, settings: settings,
+                          sampleRate: sampleRate, legato: false)
+                }
             }
-            i += chunk
         }
-        if filter.isBroken {
+        if filter.isBroken || !pitch.isFinite {
             filter.reset()
+            pitch = targetPitch
             amp.kill()
+            fadeRemaining = 0
             return false
         }
         return true
+    }
+
+    // real time
+    @_noAllocation @_noLocks
+    mutating func renderRun(into out: UnsafeMutablePointer<Float>, count: Int, settings: SynthSettings, b: SynthSettings,
+                            morph0: Float, morph1: Float, lfo: UnsafePointer<Float>, lfoOffset: Int,
+                            brightness: Float, sampleRate: Float) {
+        let gain = velocity * level * (settings.detune == 0 ? 0.5 : 0.32)
+        let baseCutoff = settings.cutoff * (0.15 + 0.85 * brightness)
+            * fastExp2(settings.keyTrack * (Float(note) - 60) / 12)
+        let glideCoefficient = settings.glide > 0
+            ? Envelope.coefficient(seconds: settings.glide, sampleRate: sampleRate / Float(SynthVoice.step)) : 0
+        let inverseRate = 1 / sampleRate
+        let twoOscillators = settings.detune != 0
+        let morphing = morph0 > 0 || morph1 > 0
+        let waveA1 = settings.wave, waveA2 = settings.wave2, waveB1 = b.wave, waveB2 = b.wave2
+        let noiseLevel = settings.noise
+        // Fade for a steal: from the remaining fraction down by one step per sample.
+        let fading = fadeRemaining > 0
+        var fade: Float = fading ? Float(fadeRemaining) / Float(SynthVoice.stealFade) : 1
+        let fadeStep: Float = fading ? 1 / Float(SynthVoice.stealFade) : 0
+        var m = morph0
+        let mStep = (morph1 - morph0) / Float(count)
+        var i = 0
+        while i < count {
+            let chunk = min(SynthVoice.step, count - i)
+            let modulation = lfo[(lfoOffset + i) / SynthVoice.step]
+            pitch = targetPitch + (pitch - targetPitch) * glideCoefficient
+            let cents = unisonCents + settings.lfoPitch * modulation
+            let hz = noteFrequency(pitch + cents / 100)
+            let inc1 = hz * inverseRate
+            let inc2 = twoOscillators ? inc1 * fastExp2(settings.detune / 1200) : 0
+            let width = min(max(settings.width + settings.lfoWidth * modulation, 0.05), 0.95)
+            filter.set(cutoff: baseCutoff * fastExp2(settings.envAmount * filterEnvelope.level + settings.lfoCutoff * modulation),
+                       resonance: settings.resonance, sampleRate: sampleRate)
+            let mode = settings.filterMode
+            for j in i..<(i + chunk) {
+                var s = SynthVoice.sample(waveA1, &a1, inc1, width, &noise)
+                if twoOscillators { s += SynthVoice.sample(waveA2, &a2, inc2, width, &noise) }
+                if morphing {
+                    var sb = SynthVoice.sample(waveB1, &b1, inc1, width, &noise)
+                    if twoOscillators { sb += SynthVoice.sample(waveB2, &b2, inc2, width, &noise) }
+                    s += (sb - s) * m
+                    m += mStep
+                }
+                if noiseLevel > 0 { s += noise.next() * noiseLevel }
+                _ = filterEnvelope.next()
+                let y = filter.process(s, mode: mode)
+                out[j] += y * amp.next() * gain * fade
+                fade -= fadeStep
+            }
+            i += chunk
+        }
+        if !morphing {
+            b1.phase = a1.phase
+            b2.phase = a2.phase
+        }
     }
 }

@@ -1,54 +1,73 @@
 import DSP
 
-/// One agent's channel on the audio thread: its instrument's voices and its strip (gain, pan,
-/// mute, brightness), all smoothed so changes never click.
+/// One agent's channel on the audio thread: its instrument's voices, its LFO, its timbre morph
+/// and its channel strip, all smoothed so changes never click.
 ///
-/// Voice storage is allocated by `Renderer.init` on a control thread and freed by its deinit.
+/// Voice storage is allocated in `init` on a control thread and freed by `deallocate()` from the
+/// renderer's deinit.
 struct Track {
     enum Kind { case synth, drums }
 
     let kind: Kind
+    /// The A and B ends of the timbre morph (B = A when the agent has no morph).
     var settings: SynthSettings
+    var settingsB: SynthSettings
+    let hasMorph: Bool
+    /// `polyphony * unison` voices; note n uses voices n*unison ..< (n+1)*unison.
     let voices: UnsafeMutablePointer<SynthVoice>
     let voiceCount: Int
+    let unison: Int
     let drums: UnsafeMutablePointer<DrumVoice>
+    var kitA: DrumKitSettings.Tuning
+    var kitB: DrumKitSettings.Tuning
     static let drumSounds: [DrumSound] = [.kick, .snare, .clap, .closedHat, .openHat]
     /// `drumSounds.count`, as a literal the audio thread can read without touching the array.
     static var drumCount: Int { 5 }
     var nextAge: UInt32 = 0
-    var gain: Smoother
-    var pan: Smoother
-    var mute: Smoother
+    var strip: ChannelStrip
     var brightness: Smoother
+    /// Timbre morph position between the A (0) and B (1) settings, smoothed at audio rate.
+    var morph: Smoother
+    /// The agent's LFO, run at control rate: one value per voice control step of the current
+    /// chunk (`maxChunk / step + 2` of them).
+    var modulator = LFO()
+    let lfo: UnsafeMutablePointer<Float>
+    static var lfoCapacity: Int { Renderer.maxChunk / SynthVoice.step + 2 }
     /// Voices reset by the NaN guard.
     var resets = 0
 
-    init(instrument: InstrumentSpec, gain: Float, pan: Float, sampleRate: Float, seed: UInt32) {
+    init(instrument: InstrumentSpec, morphTo: InstrumentSpec?, gain: Float, pan: Float, reverb: Float, delay: Float,
+         sampleRate: Float, seed: UInt32) {
+        var kit = DrumKitSettings()
         switch instrument {
         case .subtractive(let s):
             kind = .synth
             settings = s
-            voiceCount = max(1, s.polyphony)
-        case .drumKit:
+            if case .subtractive(let b)? = morphTo { settingsB = b; hasMorph = true } else { settingsB = s; hasMorph = false }
+            unison = min(max(1, s.unison), 4)
+            voiceCount = max(1, s.polyphony) * unison
+        case .drumKit(let k):
             kind = .drums
+            kit = k
             settings = SynthSettings()
+            settingsB = settings
+            hasMorph = morphTo != nil
+            unison = 1
             voiceCount = 0
         }
         voices = .allocate(capacity: max(1, voiceCount))
-        voices.initialize(repeating: SynthVoice(), count: max(1, voiceCount))
+        for i in 0..<max(1, voiceCount) { (voices + i).initialize(to: SynthVoice(seed: seed &+ UInt32(i) &* 40_503)) }
+        kitA = kit.tuning
+        if case .drumKit(let b)? = morphTo { kitB = b.tuning } else { kitB = kitA }
         drums = .allocate(capacity: Track.drumSounds.count)
         for (i, sound) in Track.drumSounds.enumerated() {
-            var voice = DrumVoice(sound: sound, seed: seed &+ UInt32(i) &* 7919)
-            if case .drumKit(let tune, let decay) = instrument {
-                voice.tune = tune
-                voice.decay = decay
-            }
-            (drums + i).initialize(to: voice)
+            (drums + i).initialize(to: DrumVoice(sound: sound, seed: seed &+ UInt32(i) &* 7919))
         }
-        self.gain = Smoother(value: gain, time: 0.05, sampleRate: sampleRate)
-        self.pan = Smoother(value: pan, time: 0.05, sampleRate: sampleRate)
-        mute = Smoother(value: 1, time: 0.02, sampleRate: sampleRate)
+        strip = ChannelStrip(gain: gain, pan: pan, reverb: reverb, delay: delay, sampleRate: sampleRate)
         brightness = Smoother(value: 0.6, time: 0.4, sampleRate: sampleRate)
+        morph = Smoother(value: 0, time: 0.08, sampleRate: sampleRate)
+        lfo = .allocate(capacity: Track.lfoCapacity)
+        lfo.initialize(repeating: 0, count: Track.lfoCapacity)
     }
 
     func deallocate() {
@@ -56,44 +75,82 @@ struct Track {
         voices.deallocate()
         drums.deinitialize(count: Track.drumSounds.count)
         drums.deallocate()
+        lfo.deallocate()
+    }
+
+    /// The kit piece a General MIDI drum note plays, or -1.
+    // real time
+    @_noAllocation @_noLocks
+    static func drumIndex(_ note: UInt8) -> Int {
+        switch note {
+        case 35, 36: 0
+        case 38, 40: 1
+        case 39: 2
+        case 42, 44: 3
+        case 46: 4
+        default: -1
+        }
     }
 
     // real time
     @_noAllocation @_noLocks
     mutating func noteOn(_ note: UInt8, velocity: Float, sampleRate: Float) {
         if case .drums = kind {
-            let index: Int
-            switch note {
-            case 35, 36: index = 0
-            case 38, 40: index = 1
-            case 39: index = 2
-            case 42, 44: index = 3
-            case 46: index = 4
-            default: return
-            }
+            let index = Track.drumIndex(note)
+            if index < 0 { return }
             if index == 3 { drums[4].choke(sampleRate: sampleRate) }
+            // Drum hits take the morph where it stands when they start.
+            let m = morph.value
+            let tune = kitA.tune[index] + (kitB.tune[index] - kitA.tune[index]) * m
+            let decay = kitA.decay[index] + (kitB.decay[index] - kitA.decay[index]) * m
+            drums[index].tune = tune
+            drums[index].decay = decay
             drums[index].trigger(velocity: velocity, sampleRate: sampleRate)
             return
         }
-        // A free voice, else the oldest one.
+        let s = settings.morphed(to: settingsB, morph.value)
+        let groups = voiceCount / unison
         var chosen = 0
-        var oldest = UInt32.max
-        for i in 0..<voiceCount {
-            if !voices[i].amp.isActive { chosen = i; break }
-            if voices[i].age < oldest { oldest = voices[i].age; chosen = i }
+        if s.polyphony == 1 || groups == 1 {
+            chosen = 0
+        } else {
+            // A free group, else the one whose note started longest ago.
+            var oldest = UInt32.max
+            for g in 0..<groups {
+                let v = voices[g * unison]
+                if !v.isActive { chosen = g; break }
+                if v.age < oldest { oldest = v.age; chosen = g }
+            }
         }
         nextAge &+= 1
-        voices[chosen].start(note: note, velocity: velocity, age: nextAge, settings: settings, sampleRate: sampleRate)
+        let spread = unison > 1 ? s.spread : 0
+        let unisonGain: Float = switch unison {
+        case 1: 1
+        case 2: 0.72
+        case 3: 0.6
+        default: 0.52
+        }
+        for u in 0..<unison {
+            let cents = unison > 1 ? spread * (Float(u) / Float(unison - 1) - 0.5) * 2 : 0
+            voices[chosen * unison + u].start(note: note, velocity: velocity, age: nextAge, unisonCents: cents,
+                                             unisonGain: unisonGain, settings: s, sampleRate: sampleRate)
+        }
     }
 
     // real time
     @_noAllocation @_noLocks
     mutating func noteOff(_ note: UInt8) {
         guard case .synth = kind else { return }
-        for i in 0..<voiceCount where voices[i].gate && voices[i].note == note {
+        var stopped = false
+        for i in 0..<voiceCount where voices[i].gate && voices[i].note == note && voices[i].fadeRemaining == 0 {
             voices[i].stop()
-            return
+            stopped = true
+            // Every unison voice of one note shares its age.
+            let age = voices[i].age
+            for j in 0..<voiceCount where voices[j].age == age && voices[j].gate { voices[j].stop() }
+            break
         }
+        _ = stopped
     }
 
     // real time
@@ -107,48 +164,98 @@ struct Track {
     func activeVoices() -> Int {
         var n = 0
         if case .synth = kind {
-            for i in 0..<voiceCount where voices[i].amp.isActive { n += 1 }
+            for i in 0..<voiceCount where voices[i].isActive { n += 1 }
         } else {
             for i in 0..<Track.drumCount where drums[i].isActive { n += 1 }
         }
         return n
     }
 
-    /// Renders the instrument (mono) into `scratch`, then adds it to the stereo mix.
+    /// Fills `lfo` with one value per control step of the chunk.
     // real time
     @_noAllocation @_noLocks
-    mutating func render(scratch: UnsafeMutablePointer<Float>, left: UnsafeMutablePointer<Float>,
-                         right: UnsafeMutablePointer<Float>, count: Int, sampleRate: Float) {
-        scratch.update(repeating: 0, count: count)
+    mutating func runLFO(_ s: SynthSettings, count: Int, sampleRate: Float) {
+        let steps = (count + SynthVoice.step - 1) / SynthVoice.step
+        let increment = s.lfoRate * Float(SynthVoice.step) / sampleRate
+        for k in 0..<steps { lfo[k] = modulator.next(s.lfoShape, increment: increment) }
+    }
+
+    /// Renders the instrument (mono) into `scratch`, then mixes it through the channel strip.
+    // real time
+    @_noAllocation @_noLocks
+    mutating func render(scratch: UnsafeMutablePointer<Float>, into out: MixTargets, count: Int, sampleRate: Float) {
         // The value at the chunk's start, then advance: where an event splits a block must not
         // change any sample before the event.
         let bright = brightness.value
         _ = brightness.advance(count)
+        let m0 = morph.value
+        let m1 = morph.advance(count)
         var sounding = false
-        if case .synth = kind {
-            for i in 0..<voiceCount where voices[i].amp.isActive {
-                sounding = true
-                if !voices[i].render(into: scratch, count: count, settings: settings, brightness: bright, sampleRate: sampleRate) {
-                    resets += 1
+        if !strip.isClosed {
+            scratch.update(repeating: 0, count: count)
+            if case .synth = kind {
+                let s = hasMorph && m0 > 0 ? settings.morphed(to: settingsB, m0) : settings
+                let needsLFO = s.lfoPitch != 0 || s.lfoCutoff != 0 || s.lfoWidth != 0
+                if needsLFO { runLFO(s, count: count, sampleRate: sampleRate) }
+                // With no LFO depth the values are never used; the buffer keeps its old ones.
+                let morph0: Float = hasMorph ? m0 : 0, morph1: Float = hasMorph ? m1 : 0
+                for i in 0..<voiceCount where voices[i].isActive {
+                    sounding = true
+                    if hasMorph { voices[i].configure(s, sampleRate: sampleRate) }
+                    if !voices[i].render(into: scratch, count: count, settings: s, b: settingsB, morph0: morph0, morph1: morph1,
+                                         lfo: lfo, brightness: bright, sampleRate: sampleRate) {
+                        resets += 1
+                    }
+                }
+            } else {
+                for i in 0..<Track.drumCount where drums[i].isActive {
+                    sounding = true
+                    if !drums[i].render(into: scratch, count: count, gain: 1, sampleRate: sampleRate) { resets += 1 }
                 }
             }
         } else {
-            for i in 0..<Track.drumCount where drums[i].isActive {
-                sounding = true
-                if !drums[i].render(into: scratch, count: count, gain: 1, sampleRate: sampleRate) { resets += 1 }
+            // A closed channel lets its voices go at once: they cannot be heard, and nothing is
+            // left to click in when it opens again.
+            releaseSilently(sampleRate: sampleRate)
+        }
+        if !sounding {
+            strip.idle(count)
+            if let sl = out.stemLeft, let sr = out.stemRight {
+                sl.update(repeating: 0, count: count)
+                sr.update(repeating: 0, count: count)
             }
+            return
         }
-        if !sounding && abs(gain.value - gain.target) < 1e-4 && abs(mute.value - mute.target) < 1e-4 { return }
-        for i in 0..<count {
-            let g = gain.next() * mute.next()
-            let p = pan.next()
-            // Equal-power-ish pan law by a parabola: -3 dB in the centre.
-            let x = (p + 1) * 0.5
-            let l = 1 - x * x
-            let r = 1 - (1 - x) * (1 - x)
-            let s = scratch[i] * g
-            left[i] += s * l
-            right[i] += s * r
+        strip.mix(scratch, into: out, count: count)
+    }
+
+    // real time
+    @_noAllocation @_noLocks
+    mutating func releaseSilently(sampleRate: Float) {
+        if case .synth = kind {
+            for i in 0..<voiceCount where voices[i].isActive {
+                voices[i].amp.kill()
+                voices[i].fadeRemaining = 0
+            }
+        } else {
+            for i in 0..<Track.drumCount where drums[i].isActive { drums[i].trigger(velocity: 0, sampleRate: sampleRate) }
         }
+    }
+}
+
+extension DrumKitSettings {
+    /// Each piece's pitch and decay multipliers, flattened for the audio thread.
+    struct Tuning {
+        var tune: InlineArray<9, Float>
+        var decay: InlineArray<9, Float>
+    }
+
+    var tuning: Tuning {
+        var t = Tuning(tune: InlineArray(repeating: 1), decay: InlineArray(repeating: 1))
+        for i in 0..<min(9, pieces.count) {
+            t.tune[i] = tune * Float(fastExp2(pieces[i].tune / 12))
+            t.decay[i] = decay * pieces[i].decay
+        }
+        return t
     }
 }

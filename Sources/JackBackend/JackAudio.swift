@@ -26,9 +26,16 @@ final class ProcessContext: @unchecked Sendable {
     /// The live player's MIDI input port, and where its notes go.
     let midiIn: OpaquePointer?
     let player: Unmanaged<PlayerInput>
+    /// Stem ports, L and R per agent (empty without `--stems`).
+    let stemPorts: UnsafeMutablePointer<OpaquePointer?>
+    let stemCount: Int
 
     init(stage: Stage, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, midiIn: OpaquePointer?,
-         period: Int, sampleRate: Double, xruns: Int) {
+         period: Int, sampleRate: Double, xruns: Int, stems: [OpaquePointer] = []) {
+        stemCount = stems.count / 2
+        stemPorts = .allocate(capacity: max(1, stems.count))
+        stemPorts.initialize(repeating: nil, count: max(1, stems.count))
+        for (i, p) in stems.enumerated() { stemPorts[i] = p }
         self.client = client
         self.stage = Unmanaged.passUnretained(stage)
         self.player = Unmanaged.passUnretained(stage.player)
@@ -39,6 +46,8 @@ final class ProcessContext: @unchecked Sendable {
         self.sampleRate = sampleRate
         self.xruns = Atomic(xruns)
     }
+
+    deinit { stemPorts.deallocate() }
 
     /// The JACK process callback's body.
     // real time
@@ -59,6 +68,7 @@ final class ProcessContext: @unchecked Sendable {
         offsetKnown.store(true, ordering: .releasing)
         if let midiIn { hearPlayer(port: midiIn, frames: n, clock: ours) }
         stage._withUnsafeGuaranteedRef { $0.render(frames: frames, left: lp, right: rp) }
+        for i in 0..<stemCount { writeStem(i, frames: frames) }
         let spent = Realtime.nowNanoseconds() &- start
         lastNanoseconds.store(spent, ordering: .relaxed)
         if spent > worstNanoseconds.load(ordering: .relaxed) { worstNanoseconds.store(spent, ordering: .relaxed) }
@@ -89,6 +99,30 @@ extension ProcessContext {
             let e = PlayerEvent(frame: clock + Int64(event.time), note: bytes[1] & 0x7F, velocity: velocity,
                                 isOn: status == 0x90 && velocity > 0)
             _ = player._withUnsafeGuaranteedRef { $0.push(e) }
+        }
+    }
+
+    /// Copies agent `index`'s stem into its two ports (silence if the block is longer than the
+    /// stems kept, or the patch playing now has fewer agents).
+    // real time
+    @_noAllocation @_noLocks
+    func writeStem(_ index: Int, frames: Int) {
+        let n = jack_nframes_t(frames)
+        guard let lPort = stemPorts[2 * index], let rPort = stemPorts[2 * index + 1] else { return }
+        let l = _unsafePerformance { jack_port_get_buffer(lPort, n) }
+        let r = _unsafePerformance { jack_port_get_buffer(rPort, n) }
+        guard let l, let r else { return }
+        let lp = l.assumingMemoryBound(to: Float.self), rp = r.assumingMemoryBound(to: Float.self)
+        let stem = stage._withUnsafeGuaranteedRef { s in frames <= s.stemFrames ? s.stem(index) : nil }
+        if let stem {
+            let sl = stem.left, sr = stem.right
+            for i in 0..<frames {
+                lp[i] = sl[i]
+                rp[i] = sr[i]
+            }
+        } else {
+            lp.update(repeating: 0, count: frames)
+            rp.update(repeating: 0, count: frames)
         }
     }
 }

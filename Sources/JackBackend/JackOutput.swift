@@ -41,8 +41,12 @@ public final class JackOutput: @unchecked Sendable {
     }
 
     /// - Parameter serverName: nil for the default server (or `JACK_DEFAULT_SERVER`).
-    public init(stage: Stage, clientName: String, serverName: String?, autoConnect: Bool, logger: Logger) {
+    /// Agents that get stem ports `NAME_L`/`NAME_R` (post-fader, pre-master); empty for none.
+    let stemNames: [String]
+
+    public init(stage: Stage, clientName: String, serverName: String?, autoConnect: Bool, logger: Logger, stemNames: [String] = []) {
         self.stage = stage
+        self.stemNames = stemNames
         self.clientName = clientName
         self.serverName = serverName
         self.autoConnect = autoConnect
@@ -86,12 +90,22 @@ public final class JackOutput: @unchecked Sendable {
             jack_client_close(client)
             throw OpenError(description: "cannot register JACK output ports")
         }
+        var stems: [OpaquePointer] = []
+        for name in stemNames {
+            for side in ["_L", "_R"] {
+                guard let port = jack_port_register(client, name + side, JACK_DEFAULT_AUDIO_TYPE, UInt(JackPortIsOutput.rawValue), 0) else {
+                    jack_client_close(client)
+                    throw OpenError(description: "cannot register JACK stem port \(name + side)")
+                }
+                stems.append(port)
+            }
+        }
         // The live player's keyboard (or any MIDI source) on `midi_in`.
         let midiIn = jack_port_register(client, "midi_in", JACK_DEFAULT_MIDI_TYPE, UInt(JackPortIsInput.rawValue), 0)
         if midiIn == nil { logger.warning("cannot register the JACK MIDI input port; the band will not hear a player") }
         let context = ProcessContext(stage: stage, client: client, left: left, right: right, midiIn: midiIn,
                                      period: Int(jack_get_buffer_size(client)),
-                                     sampleRate: Double(rate), xruns: xrunsBefore.load(ordering: .relaxed))
+                                     sampleRate: Double(rate), xruns: xrunsBefore.load(ordering: .relaxed), stems: stems)
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
         jack_set_process_callback(client, jackProcess, contextPointer)
         jack_set_xrun_callback(client, jackXrun, contextPointer)

@@ -14,6 +14,7 @@ struct Render: ParsableCommand {
     @Option(help: "Seconds a 'wait go' in the cue file holds before the render goes on.") var goAfter: Double = 4
     @Option(help: "Write the note event stream (CSV) here.") var events: String?
     @Option(help: "Sample rate in Hz.") var rate: Int = 48000
+    @Option(help: "Also write one post-fader WAV per agent (AGENT.wav) into this directory.") var stems: String?
     @Argument(help: "Output WAV file.") var output: String
 
     func run() throws {
@@ -32,8 +33,14 @@ struct Render: ParsableCommand {
         var sink: (@Sendable (NoteRecord) -> Void)? = nil
         if events != nil { sink = { @Sendable r in log.append(r) } }
         let audio = OfflineRender(patch: p, sampleRate: Double(rate))
-            .run(seconds: seconds, store: store, cueSource: player, onNote: sink)
+            .runWithStems(seconds: seconds, store: store, cueSource: player, onNote: sink, stems: stems != nil)
         try WaveFile.write(path: output, left: audio.left, right: audio.right, sampleRate: rate)
+        if let stems {
+            try FileManager.default.createDirectory(atPath: stems, withIntermediateDirectories: true)
+            for (agent, stem) in zip(p.agents, audio.stems) {
+                try WaveFile.write(path: stems + "/" + agent.spec.name + ".wav", left: stem.left, right: stem.right, sampleRate: rate)
+            }
+        }
         if let events { try log.csv(sampleRate: Double(rate)).write(toFile: events, atomically: true, encoding: .utf8) }
         let peak = max(audio.left.map(abs).max() ?? 0, audio.right.map(abs).max() ?? 0)
         print("rendered \(seconds) s of '\(p.name)' (seed \(p.seed)) to \(output); peak \(String(format: "%.2f", 20 * log10(Double(max(peak, 1e-9))))) dBFS")

@@ -27,7 +27,7 @@ final class Show: @unchecked Sendable {
     private var settings: InstallationConfig
     private let patchPath = Mutex<(path: String, text: String)>(("", ""))
 
-    init(settings: InstallationConfig, logger: Logger, lookaheadMs: Double, startServer: Bool, cues: String?, map: String?,
+    init(settings: InstallationConfig, logger: Logger, lookaheadMs: Double, startServer: Bool, stems: Bool = false, cues: String?, map: String?,
          recordCues: String?, events: String?, seedOverride: UInt64?) throws {
         self.settings = settings
         self.logger = logger
@@ -84,9 +84,11 @@ final class Show: @unchecked Sendable {
         store = ParameterStore(p.initialSteering)
         if let saved { store.update { saved.restore(into: &$0) } }
         store.update { $0.limits.volume = settings.volumeLimit }
-        stage = Stage(patch: p, store: store, sampleRate: rate, live: true)
+        // Stems: JACK periods go up to 8192 frames; the ports carry the agents of the patch
+        // loaded at start (after a live switch, port N carries the new patch's Nth agent).
+        stage = Stage(patch: p, store: store, sampleRate: rate, live: true, stemFrames: stems ? 8192 : 0)
         output = JackOutput(stage: stage, clientName: settings.clientName, serverName: serverName,
-                            autoConnect: settings.autoConnect, logger: logger)
+                            autoConnect: settings.autoConnect, logger: logger, stemNames: stems ? p.agents.map(\.spec.name) : [])
 
         // OSC and cues.
         let deck = DeckSlot()

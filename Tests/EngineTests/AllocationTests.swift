@@ -7,9 +7,10 @@ import Testing
 @Suite struct AllocationTests {
     /// Renders `blocks` calls of `frames`, counting only inside `render` (the conductor, which may
     /// allocate, runs between the counted calls, as it does on its own thread live).
-    func countedRender(patch: Patch, frames: Int, blocks: Int) -> (allocations: UInt64, retains: UInt64) {
+    func countedRender(patch: Patch, frames: Int, blocks: Int, stems: Bool = false,
+                       live: (@Sendable (inout Steering, Int) -> Void)? = nil) -> (allocations: UInt64, retains: UInt64) {
         let store = ParameterStore(patch.initialSteering)
-        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: 48000)
+        let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: 48000, stemFrames: stems ? 1024 : 0)
         let conductor = Conductor(patch: patch, store: store, renderer: renderer)
         let left = UnsafeMutablePointer<Float>.allocate(capacity: frames)
         let right = UnsafeMutablePointer<Float>.allocate(capacity: frames)
@@ -26,6 +27,7 @@ import Testing
             clock += Int64(frames)
             conductor.advance(to: clock + 1024)
             if i % 997 == 0 { store.update { $0.mood = $0.mood.name == "dark" ? Mood(named: "euphoric")! : Mood(named: "dark")! } }
+            if let live { store.update { live(&$0, i) } }
             polyphon_counting_begin()
             renderer.render(frames: frames, left: left, right: right)
             polyphon_counting_end()
@@ -41,6 +43,28 @@ import Testing
         let blocks = 48000 * 30 / frames
         let counted = countedRender(patch: patch, frames: frames, blocks: blocks)
         print("allocations per render call (\(frames) frames, \(blocks) calls): \(Double(counted.allocations) / Double(blocks)); retains per call: \(Double(counted.retains) / Double(blocks))")
+        #expect(counted.allocations == 0)
+        #expect(counted.retains == 0)
+    }
+
+    /// Every instrument feature and effect: unison, LFO, glide, pulse, noise, filter modes, the
+    /// drum kit, timbre morphs moving, sends, mute and solo moving, bus settings moving, stems.
+    @Test("every instrument and effect renders with no allocation and no retain", arguments: [64, 256])
+    func everyFeatureIsAllocationFree(frames: Int) throws {
+        let patch = try TestPatches.everythingPatch()
+        let blocks = 48000 * 20 / frames
+        let counted = countedRender(patch: patch, frames: frames, blocks: blocks, stems: true) { s, i in
+            for a in s.agents.indices { s.agents[a].morph = Double(i % 400) / 400 }
+            if i % 300 == 0 { s.agents[1].mute.toggle() }
+            if i % 500 == 0 { s.agents[2].solo.toggle() }
+            if i % 700 == 0 {
+                s.effects.reverbSize = s.effects.reverbSize > 0.5 ? 0.3 : 0.8
+                s.effects.delayBeats = s.effects.delayBeats == 0.75 ? 0.5 : 0.75
+                s.effects.compressorThreshold = s.effects.compressorThreshold < -10 ? -6 : -20
+                s.tempo = s.tempo == 124 ? 90 : 124
+            }
+        }
+        print("every feature (\(frames) frames, \(blocks) calls): \(counted.allocations) allocations, \(counted.retains) retains")
         #expect(counted.allocations == 0)
         #expect(counted.retains == 0)
     }

@@ -1,0 +1,102 @@
+import DSP
+
+/// Reading an instrument's sound from patch entries: shared by `[agent.NAME]` and its
+/// `[agent.NAME.morph]` (the morph's B end, which takes the same keys).
+extension PatchReader {
+    static let synthKeys = ["wave", "wave2", "detune", "width", "noise", "filter", "cutoff", "resonance", "env_amount",
+                            "key_track", "attack", "decay", "sustain", "release", "polyphony", "lfo_shape", "lfo_rate",
+                            "lfo_pitch", "lfo_cutoff", "lfo_width", "unison", "spread", "glide"]
+    static var drumKeys: [String] {
+        ["tune", "decay"] + DrumKitSettings.pieces.flatMap { ["\($0)_tune", "\($0)_decay", "\($0)_tone"] }
+    }
+
+    /// Applies one entry to synth settings; false if the key is not a synth key.
+    mutating func readSynth(_ e: SettingsDocument.Entry, into synth: inout SynthSettings) -> Bool {
+        switch e.key {
+        case "wave", "wave2":
+            guard let s = string(e, expected: "a waveform") else { return true }
+            guard let w = Wave(name: s) else {
+                fail(e.line, e.valueColumn, "'\(e.key)' expects one of saw, square, pulse, triangle, sine, noise, found \"\(s)\"")
+                return true
+            }
+            if e.key == "wave" { synth.wave = w } else { synth.wave2 = w }
+        case "filter":
+            guard let s = string(e, expected: "a filter mode") else { return true }
+            switch s {
+            case "lowpass": synth.filterMode = .lowPass
+            case "bandpass": synth.filterMode = .bandPass
+            case "highpass": synth.filterMode = .highPass
+            default: fail(e.line, e.valueColumn, "'filter' expects lowpass, bandpass or highpass, found \"\(s)\"")
+            }
+        case "lfo_shape":
+            guard let s = string(e, expected: "an LFO shape") else { return true }
+            if let shape = LFO.Shape(name: s) { synth.lfoShape = shape }
+            else { fail(e.line, e.valueColumn, "'lfo_shape' expects sine, triangle, square or sample-and-hold, found \"\(s)\"") }
+        case "detune": if let n = number(e, 0...100) { synth.detune = Float(n) }
+        case "width": if let n = number(e, 0.05...0.95) { synth.width = Float(n) }
+        case "noise": if let n = number(e, 0...1) { synth.noise = Float(n) }
+        case "cutoff": if let n = number(e, 20...20000) { synth.cutoff = Float(n) }
+        case "resonance": if let n = number(e, 0...1) { synth.resonance = Float(n) }
+        case "env_amount": if let n = number(e, 0...6) { synth.envAmount = Float(n) }
+        case "key_track": if let n = number(e, 0...1) { synth.keyTrack = Float(n) }
+        case "attack": if let n = number(e, 0...10) { synth.attack = Float(n) }
+        case "decay": if let n = number(e, 0.001...10) { synth.decay = Float(n) }
+        case "sustain": if let n = number(e, 0...1) { synth.sustain = Float(n) }
+        case "release": if let n = number(e, 0.001...20) { synth.release = Float(n) }
+        case "polyphony": if let n = number(e, 1...32) { synth.polyphony = Int(n) }
+        case "lfo_rate": if let n = number(e, 0.01...40) { synth.lfoRate = Float(n) }
+        case "lfo_pitch": if let n = number(e, 0...1200) { synth.lfoPitch = Float(n) }
+        case "lfo_cutoff": if let n = number(e, 0...4) { synth.lfoCutoff = Float(n) }
+        case "lfo_width": if let n = number(e, 0...0.45) { synth.lfoWidth = Float(n) }
+        case "unison": if let n = number(e, 1...4) { synth.unison = Int(n) }
+        case "spread": if let n = number(e, 0...100) { synth.spread = Float(n) }
+        case "glide": if let n = number(e, 0...5) { synth.glide = Float(n) }
+        default: return false
+        }
+        return true
+    }
+
+    /// Applies one entry to drum kit settings; false if the key is not a drum key.
+    mutating func readDrums(_ e: SettingsDocument.Entry, into kit: inout DrumKitSettings) -> Bool {
+        switch e.key {
+        case "tune": if let n = number(e, 0.25...4) { kit.tune = Float(n) }
+        case "decay": if let n = number(e, 0.1...10) { kit.decay = Float(n) }
+        default:
+            guard let underscore = e.key.lastIndex(of: "_") else { return false }
+            let piece = String(e.key[..<underscore]), field = String(e.key[e.key.index(after: underscore)...])
+            guard let i = DrumKitSettings.pieces.firstIndex(of: piece) else { return false }
+            switch field {
+            case "tune": if let n = number(e, -24...24) { kit.pieces[i].tune = Float(n) }
+            case "decay": if let n = number(e, 0.1...10) { kit.pieces[i].decay = Float(n) }
+            case "tone": if let n = number(e, 0...1) { kit.pieces[i].tone = Float(n) }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Reads a `[agent.NAME.morph]` section: the B settings, of the same instrument type as A.
+    mutating func readMorph(_ section: SettingsDocument.Section, of a: InstrumentSpec) -> InstrumentSpec? {
+        let before = errors.count
+        switch a {
+        case .subtractive(var synth):
+            for e in section.entries where !readSynth(e, into: &synth) {
+                if e.key == "instrument" {
+                    fail(e.line, e.keyColumn, "a morph's B end is the same instrument as its A end (\(a.typeName)); leave 'instrument' out")
+                } else {
+                    unknown(e, in: section.name, known: PatchReader.synthKeys)
+                }
+            }
+            return errors.count == before ? .subtractive(synth) : nil
+        case .drumKit(var kit):
+            for e in section.entries where !readDrums(e, into: &kit) {
+                if e.key == "instrument" {
+                    fail(e.line, e.keyColumn, "a morph's B end is the same instrument as its A end (\(a.typeName)); leave 'instrument' out")
+                } else {
+                    unknown(e, in: section.name, known: PatchReader.drumKeys)
+                }
+            }
+            return errors.count == before ? .drumKit(kit) : nil
+        }
+    }
+}
