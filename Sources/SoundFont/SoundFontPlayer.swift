@@ -1,0 +1,154 @@
+import CFluidSynth
+import Realtime
+
+/// One acoustic instrument (a preset of a SoundFont) played through libfluidsynth, on MIDI channel 0
+/// of a synth of its own.
+///
+/// Threads: `init` and `deinit` run on a control thread; every other method runs on the audio
+/// thread, which is then the synth's only caller. That is why the synth is made with
+/// `synth.threadsafe-api = 0`: fluidsynth's API mutex only guards against two threads calling at
+/// once, which cannot happen here, and leaving it on would put a lock in every note and render call.
+/// The owner must never let the last reference go on the audio thread (hold it through
+/// `Unmanaged` and retire it to a control thread, as `Stage` does with renderers).
+///
+/// Allocation-free on the audio thread by configuration: all samples are read and locked in memory
+/// at load (`synth.dynamic-sample-loading = 0`, `synth.lock-memory = 1`), the voice pool is fixed
+/// (`synth.polyphony`), stealing reuses pooled voices, no mixer threads (`synth.cpu-cores = 1`),
+/// fluidsynth's own reverb and chorus are off (Polyphon has its own send buses), and fluidsynth's
+/// warning/info/debug log is silenced, so no `fprintf` (which locks `stderr`) can run mid-render.
+public final class SoundFontPlayer: @unchecked Sendable {
+    public let path: String
+    public let sampleRate: Float
+    public let polyphony: Int
+    public let program: Int
+    public let bank: Int
+    /// The preset's name as the font spells it ("Yamaha Grand Piano").
+    public let presetName: String
+    private let settings: OpaquePointer
+    private let synth: OpaquePointer
+
+    /// fluidsynth's master gain. Its default (0.2) leaves headroom for a full chord at velocity 127.
+    public static let defaultGain: Float = 0.2
+
+    /// Loads the font fully and selects `bank`/`program` on channel 0. Bank 128 is GM percussion.
+    /// - Throws: `SoundFontError` naming the file when it is missing, is not a SoundFont, fails to
+    ///   load, or has no such program.
+    public init(path: String, sampleRate: Float, polyphony: Int, program: Int, bank: Int = 0,
+                gain: Float = SoundFontPlayer.defaultGain) throws {
+        guard sampleRate >= 8000, sampleRate <= 96000 else { throw SoundFontError.sampleRateOutOfRange(sampleRate) }
+        guard (1...4096).contains(polyphony) else { throw SoundFontError.polyphonyOutOfRange(polyphony) }
+        guard (0...127).contains(program), (0...128).contains(bank) else {
+            throw SoundFontError.noSuchProgram(path: path, bank: bank, program: program)
+        }
+        guard SoundFontFile.isReadable(path) else { throw SoundFontError.fileNotFound(path) }
+        guard fluid_is_soundfont(path) != 0 else { throw SoundFontError.notASoundFont(path) }
+        SoundFontFile.quietLog()
+
+        guard let settings = new_fluid_settings() else { throw SoundFontError.outOfMemory(path) }
+        let choices: [(String, Int32)] = [
+            ("synth.threadsafe-api", 0),
+            ("synth.dynamic-sample-loading", 0),
+            ("synth.lock-memory", 1),
+            ("synth.cpu-cores", 1),
+            ("synth.reverb.active", 0),
+            ("synth.chorus.active", 0),
+            ("synth.verbose", 0),
+            ("synth.polyphony", Int32(polyphony)),
+        ]
+        for (name, value) in choices where fluid_settings_setint(settings, name, value) != FLUID_OK {
+            delete_fluid_settings(settings)
+            throw SoundFontError.settingRefused(name)
+        }
+        for (name, value) in [("synth.sample-rate", Double(sampleRate)), ("synth.gain", Double(gain))]
+        where fluid_settings_setnum(settings, name, value) != FLUID_OK {
+            delete_fluid_settings(settings)
+            throw SoundFontError.settingRefused(name)
+        }
+        guard let synth = new_fluid_synth(settings) else {
+            delete_fluid_settings(settings)
+            throw SoundFontError.outOfMemory(path)
+        }
+        let fontID = fluid_synth_sfload(synth, path, 1)
+        guard fontID != FLUID_FAILED, let font = fluid_synth_get_sfont_by_id(synth, fontID) else {
+            delete_fluid_synth(synth)
+            delete_fluid_settings(settings)
+            throw SoundFontError.loadFailed(path)
+        }
+        guard let preset = fluid_sfont_get_preset(font, Int32(bank), Int32(program)) else {
+            delete_fluid_synth(synth)
+            delete_fluid_settings(settings)
+            throw SoundFontError.noSuchProgram(path: path, bank: bank, program: program)
+        }
+        presetName = fluid_preset_get_name(preset).map { String(cString: $0) } ?? "program \(program)"
+        if bank == 128 { fluid_synth_set_channel_type(synth, 0, Int32(CHANNEL_TYPE_DRUM.rawValue)) }
+        guard fluid_synth_program_select(synth, 0, fontID, Int32(bank), Int32(program)) == FLUID_OK else {
+            delete_fluid_synth(synth)
+            delete_fluid_settings(settings)
+            throw SoundFontError.noSuchProgram(path: path, bank: bank, program: program)
+        }
+        self.path = path
+        self.sampleRate = sampleRate
+        self.polyphony = polyphony
+        self.program = program
+        self.bank = bank
+        self.settings = settings
+        self.synth = synth
+    }
+
+    /// Control thread only: frees the synth's voices and buffers (the font's sample data stays in
+    /// fluidsynth's process-wide cache while another player uses the same file).
+    deinit {
+        delete_fluid_synth(synth)
+        delete_fluid_settings(settings)
+    }
+
+    // MARK: audio thread
+
+    /// Starts `note` (MIDI 0...127) at `velocity` 0...1. A velocity of 0 or less (or NaN) plays nothing.
+    @_noAllocation @_noLocks
+    public func noteOn(_ note: UInt8, velocity: Float) {
+        guard note < 128, velocity > 0 else { return }
+        let v = velocity < 1 ? velocity : 1
+        let midi = Int32(v * 126 + 1.5)   // 1...127: 0 would mean note-off to MIDI
+        let synth = self.synth
+        _unsafePerformance { _ = fluid_synth_noteon(synth, 0, Int32(note), midi) }
+    }
+
+    /// Releases `note`; its sound decays through the preset's release.
+    @_noAllocation @_noLocks
+    public func noteOff(_ note: UInt8) {
+        guard note < 128 else { return }
+        let synth = self.synth
+        _unsafePerformance { _ = fluid_synth_noteoff(synth, 0, Int32(note)) }
+    }
+
+    /// Releases every sounding note (each decays through its release).
+    @_noAllocation @_noLocks
+    public func allNotesOff() {
+        let synth = self.synth
+        _unsafePerformance { _ = fluid_synth_all_notes_off(synth, 0) }
+    }
+
+    /// Silences every voice at once, for panic.
+    @_noAllocation @_noLocks
+    public func allSoundsOff() {
+        let synth = self.synth
+        _unsafePerformance { _ = fluid_synth_all_sounds_off(synth, 0) }
+    }
+
+    /// Adds `count` frames of the instrument into `left` and `right` (it never overwrites them).
+    @_noAllocation @_noLocks
+    public func render(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        let synth = self.synth
+        _unsafePerformance { _ = polyphon_fluid_add_stereo(synth, Int32(count), left, right) }
+    }
+
+    /// Voices sounding now, including releasing ones.
+    public var activeVoices: Int {
+        @_noAllocation @_noLocks get {
+            let synth = self.synth
+            return _unsafePerformance { Int(fluid_synth_get_active_voice_count(synth)) }
+        }
+    }
+}
