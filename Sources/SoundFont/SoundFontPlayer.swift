@@ -27,8 +27,10 @@ public final class SoundFontPlayer: @unchecked Sendable {
     private let settings: OpaquePointer
     private let synth: OpaquePointer
 
-    /// fluidsynth's master gain. Its default (0.2) leaves headroom for a full chord at velocity 127.
-    public static let defaultGain: Float = 0.2
+    /// fluidsynth's master gain. Its own default (0.2) is for a 16-channel GM mix and leaves a
+    /// single instrument at about -27 dBFS per note; 0.35 puts a middle C near -22 dBFS and a
+    /// 16-note full-velocity piano chord over five octaves near -2.5 dBFS, before the track's gain.
+    public static let defaultGain: Float = 0.35
 
     /// Loads the font fully and selects `bank`/`program` on channel 0. Bank 128 is GM percussion.
     /// - Throws: `SoundFontError` naming the file when it is missing, is not a SoundFont, fails to
