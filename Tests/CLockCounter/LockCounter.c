@@ -51,3 +51,11 @@ FORWARD_VOID(g_rw_lock_reader_lock, (void *l), (l))
 FORWARD_VOID(g_rw_lock_writer_lock, (void *l), (l))
 FORWARD_VOID(g_cond_wait, (void *c, void *m), (c, m))
 FORWARD(int, g_cond_wait_until, (void *c, void *m, int64_t t), (c, m, t))
+
+#include <sys/resource.h>
+
+uint64_t polyphon_thread_page_faults(void) {
+    struct rusage usage;
+    if (getrusage(RUSAGE_THREAD, &usage) != 0) return 0;
+    return (uint64_t)(usage.ru_minflt + usage.ru_majflt);
+}

@@ -10,7 +10,7 @@ import Testing
     /// One scripted call on the audio thread, prepared outside the counted window.
     enum Call { case on(UInt8, Float), off(UInt8), allOff }
 
-    struct Counts { var allocations: UInt64 = 0, retains: UInt64 = 0, locks: UInt64 = 0, calls = 0, maxVoices = 0 }
+    struct Counts { var allocations: UInt64 = 0, retains: UInt64 = 0, locks: UInt64 = 0, pageFaults: UInt64 = 0, calls = 0, maxVoices = 0 }
 
     /// Plays a seeded script of chords (up to `chordLimit` notes, beyond polyphony so voices are
     /// stolen), single notes, releases and all-notes-off, counting inside every audio-thread call.
@@ -26,10 +26,7 @@ import Testing
         left.initialize(repeating: 0, count: frames)
         right.initialize(repeating: 0, count: frames)
 
-        // Warm-up: one note, a few blocks (first-use Swift metadata; nothing fluidsynth-specific).
-        track._withUnsafeGuaranteedRef { $0.noteOn(60, velocity: 0.5) }
-        for _ in 0..<8 { track._withUnsafeGuaranteedRef { $0.render(left: left, right: right, count: frames) } }
-        track._withUnsafeGuaranteedRef { $0.allSoundsOff() }
+        // No warm-up here: `init` leaves the synth ready, so even the first audio-thread call is counted.
 
         var dice = Dice(state: 0x5EED_0000 &+ UInt64(program * 1000 + frames))
         var held: [UInt8] = []
@@ -55,6 +52,7 @@ import Testing
             case 7: calls[n] = .allOff; n += 1; held.removeAll(keepingCapacity: true)
             default: break
             }
+            let faults = polyphon_thread_page_faults()
             polyphon_counting_begin()
             polyphon_lock_counting_begin()
             track._withUnsafeGuaranteedRef { player in
@@ -70,6 +68,7 @@ import Testing
             }
             polyphon_lock_counting_end()
             polyphon_counting_end()
+            counts.pageFaults += polyphon_thread_page_faults() - faults
             counts.allocations += polyphon_counted_allocations()
             counts.retains += polyphon_counted_retains()
             counts.locks += polyphon_counted_locks()
@@ -79,17 +78,18 @@ import Testing
         return counts
     }
 
-    @Test("notes, chords, voice stealing and render: 0 allocations, 0 locks, 0 retains",
+    @Test("notes, chords, voice stealing and render: 0 allocations, 0 locks, 0 retains, 0 page faults",
           arguments: [(0, 0, 64), (0, 0, 256), (48, 0, 64), (56, 0, 256), (0, 128, 64)])
     func performanceIsRealtimeSafe(program: Int, bank: Int, frames: Int) throws {
         let polyphony = 16
         let c = try countedPerformance(program: program, bank: bank, frames: frames, seconds: 40,
                                        chordLimit: 24, polyphony: polyphony)
-        print("SoundFont bank \(bank) program \(program), \(frames) frames, \(c.calls) calls: \(c.allocations) allocations, \(c.locks) locks, \(c.retains) retains; most voices \(c.maxVoices)/\(polyphony)")
+        print("SoundFont bank \(bank) program \(program), \(frames) frames, \(c.calls) calls: \(c.allocations) allocations, \(c.locks) locks, \(c.retains) retains, \(c.pageFaults) page faults; most voices \(c.maxVoices)/\(polyphony)")
         #expect(c.maxVoices == polyphony, "the script must fill the voice pool so stealing is exercised")
         #expect(c.allocations == 0)
         #expect(c.locks == 0)
         #expect(c.retains == 0)
+        #expect(c.pageFaults == 0)
     }
 
     /// The lock counter sees fluidsynth's API mutex when it is on: so 0 above means none was taken.
@@ -105,6 +105,16 @@ import Testing
         fluid_synth_noteon(synth, 0, 60, 100)
         polyphon_lock_counting_end()
         #expect(polyphon_counted_locks() > 0)
+    }
+
+    /// The page-fault count sees first touches of fresh memory.
+    @Test func pageFaultCounterSeesFreshMemory() {
+        let bytes = 8 << 20
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes)
+        defer { fresh.deallocate() }
+        let before = polyphon_thread_page_faults()
+        for i in stride(from: 0, to: bytes, by: 4096) { fresh[i] = 1 }
+        #expect(polyphon_thread_page_faults() - before > 100)
     }
 
     /// The allocation counter sees fluidsynth's own mallocs.

@@ -9,4 +9,8 @@
 void polyphon_lock_counting_begin(void);
 void polyphon_lock_counting_end(void);
 uint64_t polyphon_counted_locks(void);
+
+/// Minor plus major page faults taken by the calling thread so far. A fault can wait on the
+/// kernel's memory-map lock, or on the disk when the page was swapped out.
+uint64_t polyphon_thread_page_faults(void);
 #endif
