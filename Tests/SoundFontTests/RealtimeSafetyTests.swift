@@ -3,6 +3,9 @@ import CFluidSynth
 import CLockCounter
 import SoundFont
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The audio thread must never allocate, lock or retain. The player is called exactly as a POD
 /// Track would: through `Unmanaged._withUnsafeGuaranteedRef`, retained on the control thread.
@@ -109,9 +112,12 @@ import Testing
 
     /// The page-fault count sees first touches of fresh memory.
     @Test func pageFaultCounterSeesFreshMemory() {
-        let bytes = 8 << 20
-        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes)
-        defer { fresh.deallocate() }
+        let bytes = 8 << 20   // a fresh anonymous mapping: malloc might hand back memory already touched
+        let mapping = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        #expect(mapping != MAP_FAILED)
+        guard let mapping, mapping != MAP_FAILED else { return }
+        defer { munmap(mapping, bytes) }
+        let fresh = mapping.assumingMemoryBound(to: UInt8.self)
         let before = polyphon_thread_page_faults()
         for i in stride(from: 0, to: bytes, by: 4096) { fresh[i] = 1 }
         #expect(polyphon_thread_page_faults() - before > 100)
