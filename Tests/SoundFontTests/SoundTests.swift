@@ -101,6 +101,37 @@ import Testing
         #expect(worst < 1e-6)
     }
 
+    /// fluidsynth computes in 64-frame blocks and keeps what it has rendered ahead, so a note starts
+    /// on the first 64-frame boundary at or after the frame it was played at: up to 63 frames late,
+    /// but the same however the host splits its blocks (the engine's sample-exactness rule).
+    @Test func onsetIsOnA64FrameGridWhateverTheSplit() throws {
+        let eventFrame = 1000
+        func play(block: Int) throws -> [Float] {
+            let player = try piano()
+            var out = [Float](repeating: 0, count: 4800), right = [Float](repeating: 0, count: 4800)
+            out.withUnsafeMutableBufferPointer { l in
+                right.withUnsafeMutableBufferPointer { r in
+                    var frame = 0
+                    while frame < 4800 {
+                        if frame == eventFrame { player.noteOn(67, velocity: 1) }
+                        var n = min(block, 4800 - frame)
+                        if frame < eventFrame { n = min(n, eventFrame - frame) }   // split at the event
+                        player.render(left: l.baseAddress! + frame, right: r.baseAddress! + frame, count: n)
+                        frame += n
+                    }
+                }
+            }
+            return out
+        }
+        let a = try play(block: 256), b = try play(block: 100), c = try play(block: 64)
+        let onset = a.firstIndex { $0 != 0 } ?? -1
+        print("note played at frame \(eventFrame) starts at frame \(onset)")
+        let grid = (eventFrame + 63) / 64 * 64   // 1024 (the sample's first value may be 0)
+        #expect((grid..<(grid + 4)).contains(onset))
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-7 })
+        #expect(zip(a, c).allSatisfy { abs($0 - $1) < 1e-7 })
+    }
+
     @Test func velocityShapesLevel() throws {
         var levels: [Float] = []
         for velocity: Float in [0.2, 1.0] {
