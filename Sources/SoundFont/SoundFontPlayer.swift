@@ -16,6 +16,24 @@ import Realtime
 /// (`synth.polyphony`), stealing reuses pooled voices, no mixer threads (`synth.cpu-cores = 1`),
 /// fluidsynth's own reverb and chorus are off (Polyphon has its own send buses), and fluidsynth's
 /// warning/info/debug log is silenced, so no `fprintf` (which locks `stderr`) can run mid-render.
+/// `init` then plays every voice once into scratch buffers, so the audio thread takes no page
+/// faults either. Tests/SoundFontTests count all four (allocations, locks, retains, faults): 0.
+///
+/// Timing: fluidsynth computes in 64-frame blocks and keeps the rest of a block for the next
+/// `render`, so a note sounds from the first 64-frame boundary (of this player's rendered frames)
+/// at or after the frame it was played at — up to 63 frames late, identically however the host
+/// splits its blocks.
+///
+/// Held from a POD track without ARC on the audio thread:
+/// ```swift
+/// // control thread
+/// let player = Unmanaged.passRetained(try SoundFontPlayer(path: p, sampleRate: 48000, polyphony: 32, program: 56))
+/// // audio thread
+/// player._withUnsafeGuaranteedRef { $0.noteOn(60, velocity: 0.8) }
+/// player._withUnsafeGuaranteedRef { $0.render(left: l, right: r, count: n) }
+/// // control thread, after the audio thread has let go of the track
+/// player.release()
+/// ```
 public final class SoundFontPlayer: @unchecked Sendable {
     public let path: String
     public let sampleRate: Float
@@ -167,7 +185,8 @@ public final class SoundFontPlayer: @unchecked Sendable {
         _unsafePerformance { _ = polyphon_fluid_add_stereo(synth, Int32(count), left, right) }
     }
 
-    /// Voices sounding now, including releasing ones.
+    /// Voices sounding now, including releasing ones. Audio thread only, like every call after init:
+    /// another thread that wants the figure reads what the audio thread publishes.
     public var activeVoices: Int {
         @_noAllocation @_noLocks get {
             let synth = self.synth
