@@ -7,7 +7,8 @@ set -euo pipefail
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-packages=(jackd2 libjack-jackd2-dev liblo-dev pkg-config)
+# fluidsynth and a General MIDI SoundFont for the acoustic instruments.
+packages=(jackd2 libjack-jackd2-dev liblo-dev pkg-config libfluidsynth-dev fluid-soundfont-gm)
 [ "$want_test" = 1 ] && packages+=(liblo-tools procps python3 python3-pip)
 
 missing=()
