@@ -22,6 +22,8 @@ public final class Renderer: @unchecked Sendable {
     private let state: UnsafeMutablePointer<MasterState>
     private let tracks: UnsafeMutablePointer<Track>
     private let scratch: UnsafeMutablePointer<Float>
+    /// Notes played in the last block, for the MIDI outputs.
+    private let tap: UnsafeMutablePointer<NoteTap>
     /// Send buses (stereo, one chunk long): reverb L, R, delay L, R.
     private let sends: UnsafeMutablePointer<Float>
     /// Per-track post-fader stems, `stemFrames` long, L then R per track; nil when stems are off.
@@ -70,6 +72,8 @@ public final class Renderer: @unchecked Sendable {
                                               sampleRate: sampleRate, seed: UInt32(i + 1) &* 2_654_435_761))
         }
         scratch = .allocate(capacity: Renderer.maxChunk)
+        tap = .allocate(capacity: 1)
+        tap.initialize(to: NoteTap())
         scratch.initialize(repeating: 0, count: Renderer.maxChunk)
         sends = .allocate(capacity: 6 * Renderer.maxChunk)
         sends.initialize(repeating: 0, count: 6 * Renderer.maxChunk)
@@ -95,6 +99,9 @@ public final class Renderer: @unchecked Sendable {
         tracks.deinitialize(count: trackCount)
         tracks.deallocate()
         scratch.deallocate()
+        tap.pointee.deallocate()
+        tap.deinitialize(count: 1)
+        tap.deallocate()
         sends.deallocate()
         stems?.deallocate()
         state.pointee.limiter.deallocate()
@@ -129,6 +136,13 @@ public final class Renderer: @unchecked Sendable {
         return (stems + 2 * index * stemFrames, stems + (2 * index + 1) * stemFrames)
     }
 
+    /// The notes played in the last `render` (read on the audio thread right after it).
+    // real time
+    @_noAllocation @_noLocks
+    public func tappedNotes() -> UnsafeBufferPointer<TappedNote> {
+        UnsafeBufferPointer(start: tap.pointee.notes, count: tap.pointee.count)
+    }
+
     /// Sets the audio clock (a renderer taking over from another continues its clock).
     // real time
     @_noAllocation @_noLocks
@@ -140,6 +154,7 @@ public final class Renderer: @unchecked Sendable {
     @_noAllocation @_noLocks
     public func render(frames: Int, left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>) {
         let start = clock.load(ordering: .relaxed)
+        tap.pointee.count = 0
         left.update(repeating: 0, count: frames)
         right.update(repeating: 0, count: frames)
         var done = 0
@@ -150,7 +165,7 @@ public final class Renderer: @unchecked Sendable {
             while let e = events.peek(), e.frame <= now {
                 _ = events.pop()
                 if e.frame < start { late += 1 }
-                apply(e)
+                apply(e, offset: done)
             }
             var end = min(frames, done + Renderer.maxChunk)
             if let e = events.peek(), e.frame < start + Int64(end) {
@@ -210,17 +225,27 @@ public final class Renderer: @unchecked Sendable {
 
     // real time
     @inline(__always)
-    private func apply(_ e: AudioEvent) {
+    private func apply(_ e: AudioEvent, offset: Int) {
         let t = Int(e.track)
         switch e.kind {
         case .masterGain:
             state.pointee.gain.target = e.value
         case .allNotesOff:
-            for i in 0..<trackCount { tracks[i].allNotesOff() }
+            for i in 0..<trackCount {
+                tracks[i].allNotesOff()
+                tap.pointee.record(offset: offset, track: UInt8(truncatingIfNeeded: i), note: TappedNote.allNotesOff,
+                                   velocity: 0, isOn: false)
+            }
         case .noteOn:
-            if t < trackCount { tracks[t].noteOn(e.note, velocity: e.value, sampleRate: sampleRate) }
+            if t < trackCount {
+                tracks[t].noteOn(e.note, velocity: e.value, sampleRate: sampleRate)
+                tap.pointee.record(offset: offset, track: e.track, note: e.note, velocity: e.value, isOn: true)
+            }
         case .noteOff:
-            if t < trackCount { tracks[t].noteOff(e.note) }
+            if t < trackCount {
+                tracks[t].noteOff(e.note)
+                tap.pointee.record(offset: offset, track: e.track, note: e.note, velocity: 0, isOn: false)
+            }
         case .trackGain:
             if t < trackCount { tracks[t].strip.gain.target = e.value }
         case .trackPan:

@@ -146,6 +146,14 @@ public final class Stage: @unchecked Sendable {
         conductor.advance(to: frame)
     }
 
+    /// The notes the patch playing now sent in the last `render`, for the MIDI outputs.
+    // real time
+    @_noAllocation @_noLocks
+    public func tappedNotes() -> UnsafeBufferPointer<TappedNote> {
+        let current = audio.pointee.current
+        return Unmanaged<Renderer>.fromOpaque(UnsafeRawPointer(bitPattern: current)!)._withUnsafeGuaranteedRef { $0.tappedNotes() }
+    }
+
     /// Agent `index`'s post-fader stem from the last `render`, from the patch playing now (during
     /// a crossfade, the incoming one). Nil when stems are off or the index has no agent.
     // real time

@@ -26,12 +26,27 @@ final class ProcessContext: @unchecked Sendable {
     /// The live player's MIDI input port, and where its notes go.
     let midiIn: OpaquePointer?
     let player: Unmanaged<PlayerInput>
+    /// MIDI output ports, one per agent (empty without `--midi-out`), and their channels
+    /// (0-based: 9 is General MIDI's drum channel).
+    let midiOuts: UnsafeMutablePointer<OpaquePointer?>
+    let midiChannels: UnsafeMutablePointer<UInt8>
+    let midiOutCount: Int
     /// Stem ports, L and R per agent (empty without `--stems`).
     let stemPorts: UnsafeMutablePointer<OpaquePointer?>
     let stemCount: Int
 
     init(stage: Stage, client: OpaquePointer, left: OpaquePointer, right: OpaquePointer, midiIn: OpaquePointer?,
-         period: Int, sampleRate: Double, xruns: Int, stems: [OpaquePointer] = []) {
+         period: Int, sampleRate: Double, xruns: Int, stems: [OpaquePointer] = [],
+         midiOuts outs: [(port: OpaquePointer, channel: UInt8)] = []) {
+        midiOutCount = outs.count
+        midiOuts = .allocate(capacity: max(1, outs.count))
+        midiOuts.initialize(repeating: nil, count: max(1, outs.count))
+        midiChannels = .allocate(capacity: max(1, outs.count))
+        midiChannels.initialize(repeating: 0, count: max(1, outs.count))
+        for (i, o) in outs.enumerated() {
+            midiOuts[i] = o.port
+            midiChannels[i] = o.channel
+        }
         stemCount = stems.count / 2
         stemPorts = .allocate(capacity: max(1, stems.count))
         stemPorts.initialize(repeating: nil, count: max(1, stems.count))
@@ -47,7 +62,11 @@ final class ProcessContext: @unchecked Sendable {
         self.xruns = Atomic(xruns)
     }
 
-    deinit { stemPorts.deallocate() }
+    deinit {
+        stemPorts.deallocate()
+        midiOuts.deallocate()
+        midiChannels.deallocate()
+    }
 
     /// The JACK process callback's body.
     // real time
@@ -69,6 +88,7 @@ final class ProcessContext: @unchecked Sendable {
         if let midiIn { hearPlayer(port: midiIn, frames: n, clock: ours) }
         stage._withUnsafeGuaranteedRef { $0.render(frames: frames, left: lp, right: rp) }
         for i in 0..<stemCount { writeStem(i, frames: frames) }
+        if midiOutCount > 0 { sendNotes(frames: n) }
         let spent = Realtime.nowNanoseconds() &- start
         lastNanoseconds.store(spent, ordering: .relaxed)
         if spent > worstNanoseconds.load(ordering: .relaxed) { worstNanoseconds.store(spent, ordering: .relaxed) }
@@ -99,6 +119,35 @@ extension ProcessContext {
             let e = PlayerEvent(frame: clock + Int64(event.time), note: bytes[1] & 0x7F, velocity: velocity,
                                 isOn: status == 0x90 && velocity > 0)
             _ = player._withUnsafeGuaranteedRef { $0.push(e) }
+        }
+    }
+
+    /// Sends the notes the band played this period on the agents' MIDI ports, each at its own
+    /// offset; "all notes off" goes out as CC 123.
+    // real time
+    @_noAllocation @_noLocks
+    func sendNotes(frames: jack_nframes_t) {
+        for i in 0..<midiOutCount {
+            guard let port = midiOuts[i], let buffer = _unsafePerformance({ jack_port_get_buffer(port, frames) }) else { continue }
+            _unsafePerformance { jack_midi_clear_buffer(buffer) }
+        }
+        let notes = stage._withUnsafeGuaranteedRef { $0.tappedNotes() }
+        for k in 0..<notes.count {
+            let n = notes[k]
+            let t = Int(n.track)
+            guard t < midiOutCount, let port = midiOuts[t], jack_nframes_t(n.offset) < frames,
+                  let buffer = _unsafePerformance({ jack_port_get_buffer(port, frames) }) else { continue }
+            let channel = midiChannels[t]
+            var bytes: (UInt8, UInt8, UInt8)
+            if n.note == TappedNote.allNotesOff {
+                bytes = (0xB0 | channel, 123, 0)
+            } else {
+                bytes = (n.velocity > 0 ? 0x90 | channel : 0x80 | channel, n.note, n.velocity)
+            }
+            // A full port buffer drops the event: the audio thread never waits.
+            _ = withUnsafeBytes(of: &bytes) { raw in
+                _unsafePerformance { jack_midi_event_write(buffer, jack_nframes_t(n.offset), raw.baseAddress!.assumingMemoryBound(to: UInt8.self), 3) }
+            }
         }
     }
 

@@ -44,7 +44,12 @@ public final class JackOutput: @unchecked Sendable {
     /// Agents that get stem ports `NAME_L`/`NAME_R` (post-fader, pre-master); empty for none.
     let stemNames: [String]
 
-    public init(stage: Stage, clientName: String, serverName: String?, autoConnect: Bool, logger: Logger, stemNames: [String] = []) {
+    /// Agents with a MIDI output port (`NAME_midi`), and their channels (0-based).
+    let midiOutputs: [(name: String, channel: UInt8)]
+
+    public init(stage: Stage, clientName: String, serverName: String?, autoConnect: Bool, logger: Logger, stemNames: [String] = [],
+                midiOutputs: [(name: String, channel: UInt8)] = []) {
+        self.midiOutputs = midiOutputs
         self.stage = stage
         self.stemNames = stemNames
         self.clientName = clientName
@@ -100,12 +105,21 @@ public final class JackOutput: @unchecked Sendable {
                 stems.append(port)
             }
         }
+        var outs: [(port: OpaquePointer, channel: UInt8)] = []
+        for o in midiOutputs {
+            guard let port = jack_port_register(client, o.name + "_midi", JACK_DEFAULT_MIDI_TYPE, UInt(JackPortIsOutput.rawValue), 0) else {
+                jack_client_close(client)
+                throw OpenError(description: "cannot register JACK MIDI port \(o.name)_midi")
+            }
+            outs.append((port, o.channel))
+        }
         // The live player's keyboard (or any MIDI source) on `midi_in`.
         let midiIn = jack_port_register(client, "midi_in", JACK_DEFAULT_MIDI_TYPE, UInt(JackPortIsInput.rawValue), 0)
         if midiIn == nil { logger.warning("cannot register the JACK MIDI input port; the band will not hear a player") }
         let context = ProcessContext(stage: stage, client: client, left: left, right: right, midiIn: midiIn,
                                      period: Int(jack_get_buffer_size(client)),
-                                     sampleRate: Double(rate), xruns: xrunsBefore.load(ordering: .relaxed), stems: stems)
+                                     sampleRate: Double(rate), xruns: xrunsBefore.load(ordering: .relaxed), stems: stems,
+                                     midiOuts: outs)
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
         jack_set_process_callback(client, jackProcess, contextPointer)
         jack_set_xrun_callback(client, jackXrun, contextPointer)

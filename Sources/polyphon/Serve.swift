@@ -22,6 +22,7 @@ struct Serve: ParsableCommand {
     @Flag(help: "Do not connect the outputs to the system playback ports.") var noAutoConnect = false
     @Flag(help: "Fail instead of starting a JACK server when none is running.") var noStartServer = false
     @Flag(help: "Add post-fader stem ports per agent (polyphon:NAME_L/_R) for a front-of-house mixer.") var stems = false
+    @Flag(help: "Add a JACK MIDI output per agent (polyphon:NAME_midi) carrying its notes, for external synths or a DAW.") var midiOut = false
     @Option(help: "Scheduling lookahead in ms beyond one period.") var lookaheadMs: Double = 10
     @Option(help: "Seed for every random choice (default: the patch's).") var seed: UInt64?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
@@ -49,7 +50,7 @@ struct Serve: ParsableCommand {
 
         var settings = try config.map { try loadConfig($0) } ?? InstallationConfig()
         apply(overridesTo: &settings)
-        let show = try Show(settings: settings, logger: logger, lookaheadMs: lookaheadMs, startServer: !noStartServer, stems: stems,
+        let show = try Show(settings: settings, logger: logger, lookaheadMs: lookaheadMs, startServer: !noStartServer, stems: stems, midiOut: midiOut,
                             cues: cues, map: map, recordCues: recordCues, events: events, seedOverride: seed)
         try show.start()
 

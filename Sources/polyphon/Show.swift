@@ -27,7 +27,7 @@ final class Show: @unchecked Sendable {
     private var settings: InstallationConfig
     private let patchPath = Mutex<(path: String, text: String)>(("", ""))
 
-    init(settings: InstallationConfig, logger: Logger, lookaheadMs: Double, startServer: Bool, stems: Bool = false, cues: String?, map: String?,
+    init(settings: InstallationConfig, logger: Logger, lookaheadMs: Double, startServer: Bool, stems: Bool = false, midiOut: Bool = false, cues: String?, map: String?,
          recordCues: String?, events: String?, seedOverride: UInt64?) throws {
         self.settings = settings
         self.logger = logger
@@ -88,7 +88,8 @@ final class Show: @unchecked Sendable {
         // loaded at start (after a live switch, port N carries the new patch's Nth agent).
         stage = Stage(patch: p, store: store, sampleRate: rate, live: true, stemFrames: stems ? 8192 : 0)
         output = JackOutput(stage: stage, clientName: settings.clientName, serverName: serverName,
-                            autoConnect: settings.autoConnect, logger: logger, stemNames: stems ? p.agents.map(\.spec.name) : [])
+                            autoConnect: settings.autoConnect, logger: logger, stemNames: stems ? p.agents.map(\.spec.name) : [],
+                            midiOutputs: midiOut ? Show.midiOutputs(for: p) : [])
 
         // OSC and cues.
         let deck = DeckSlot()
@@ -313,4 +314,18 @@ final class DeckSlot: CueDeck, @unchecked Sendable {
 /// Lets the status closure, made before the OSC service, read its counters once it exists.
 final class StatusSlot: @unchecked Sendable {
     var osc: ShowControl?
+}
+
+extension Show {
+    /// One MIDI output per agent of the patch loaded at start: the drummer on General MIDI's
+    /// drum channel (10), the others each on their own channel, so one multitimbral synth can
+    /// take them all.
+    static func midiOutputs(for patch: Patch) -> [(name: String, channel: UInt8)] {
+        var next: UInt8 = 0
+        return patch.agents.map { a in
+            if a.spec.role == .drums { return (a.spec.name, 9) }
+            defer { next = next == 8 ? 10 : min(15, next + 1) }
+            return (a.spec.name, next)
+        }
+    }
 }

@@ -102,3 +102,43 @@ def test_a_beat_tracker_finds_the_tempo(tmp_path, tempo):
     assert abs(found - tempo) <= tempo * 0.02, \
         f"librosa's beats give {found:.1f} BPM (its estimate {float(np.atleast_1d(estimate)[0]):.1f}) in a {tempo} BPM render"
     print(f"tempo {tempo}: librosa beats {found:.2f} BPM, estimate {float(np.atleast_1d(estimate)[0]):.1f}")
+
+
+def test_each_agent_plays_its_notes_on_its_own_midi_output(tmp_path, jack_server):
+    import jack
+
+    events = tmp_path / "live.csv"
+    p = Polyphon(jack_server.name, tmp_path, extra=["--midi-out", "--events", str(events)]).start()
+    try:
+        names = ["drums", "bass"]
+        for n in names:
+            assert f"{p.client}:{n}_midi" in jack_server.ports()
+        got = {n: [] for n in names}
+        client = jack.Client(unique("daw"), servername=jack_server.name, no_start_server=True)
+        ins = {n: client.midi_inports.register(n) for n in names}
+
+        @client.set_process_callback
+        def process(frames):
+            for n, port in ins.items():
+                for offset, data in port.incoming_midi_events():
+                    got[n].append(bytes(data))
+
+        with client:
+            for n in names:
+                client.connect(f"{p.client}:{n}_midi", ins[n])
+            time.sleep(4)
+    finally:
+        p.stop()
+    rows = [r.split(",") for r in open(events).read().splitlines()[1:]]
+    for n in names:
+        ons = [m for m in got[n] if len(m) == 3 and m[0] & 0xF0 == 0x90 and m[2] > 0]
+        offs = [m for m in got[n] if len(m) == 3 and (m[0] & 0xF0 == 0x80 or (m[0] & 0xF0 == 0x90 and m[2] == 0))]
+        assert len(ons) > 8, f"{n}: only {len(ons)} note-ons on its MIDI port"
+        assert len(offs) > 4, f"{n}: no note-offs"
+        played = {int(r[3]) for r in rows if r[2] == n}
+        assert {m[1] for m in ons} <= played, f"{n}: MIDI notes not in the event stream"
+        channels = {m[0] & 0x0F for m in ons}
+        if n == "drums":
+            assert channels == {9}, "the drummer plays on General MIDI's drum channel (10)"
+        else:
+            assert len(channels) == 1 and 9 not in channels, f"{n} on channels {channels}"
