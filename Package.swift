@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "polyphon",
             dependencies: [
-                "Engine", "Control", "JackBackend", "Music", "Installation",
+                "Engine", "Control", "JackBackend", "Music", "Installation", "Ensemble",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -39,6 +39,7 @@ let package = Package(
         ),
         .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
         .testTarget(name: "MusicTests", dependencies: ["Music"], swiftSettings: strict),
+        .testTarget(name: "EnsembleTests", dependencies: ["Ensemble", "Music"], exclude: ["Resources"], swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "CAllocCounter"], swiftSettings: strict),
         .testTarget(name: "InstallationTests", dependencies: ["Installation", "Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
