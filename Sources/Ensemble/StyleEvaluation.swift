@@ -105,7 +105,7 @@ public struct StyleEvaluation: Sendable, CustomStringConvertible {
             var pitch = tune.firstPitch
             for s in prompt.dropFirst() { pitch += s.interval ?? 0 }
             let sounding = prompt.indices.compactMap { k -> Int? in
-                prompt[k].interval == nil ? nil : tune.firstPitch + prompt[1...k].compactMap(\.interval).reduce(0, +)
+                prompt[k].interval == nil ? nil : tune.firstPitch + prompt[...k].dropFirst().compactMap(\.interval).reduce(0, +)
             }
             let low = (sounding.min() ?? pitch) - 3, high = (sounding.max() ?? pitch) + 3
             let lengths = prompt.filter { $0.interval != nil }.map(\.sixteenths)

@@ -54,7 +54,7 @@ func track(_ body: [UInt8]) -> [UInt8] {
         #expect(file.tracks.count == 3)
         #expect(file.tracks[1].name == "lead")
         #expect(file.tracks[1].notes == [MIDIFile.Note(pitch: 72, velocity: 100, channel: 1, onset: 0, duration: 1)])
-        #expect(file.tracks[2].notes.allSatisfy(\.isDrum))
+        #expect(file.tracks[2].notes.allSatisfy { $0.isDrum })
         #expect(file.tracks[2].notes.map(\.onset) == [0, 0.25])
         #expect(abs(file.tempos[0].bpm - 100) < 0.01)
         #expect(file.groove()?.prefix(2) == [DrumClass.kick.bit, DrumClass.snare.bit])
