@@ -134,23 +134,8 @@ public struct StyleEvaluation: Sendable, CustomStringConvertible {
 
     /// The model's continuation, as an agent would ask for it: in key, in range, filling `length`.
     public static func continuation(model: StyleModel, prompt: [MelodyStep], from start: Int, key: Key,
-                                  range: ClosedRange<Int>, length: Int, rng: inout SeededRandom) -> [MelodyStep] {
-        var history = prompt
-        var pitch = start
-        var left = length
-        var out: [MelodyStep] = []
-        while left > 0 {
-            let step = model.nextStep(after: history, allow: { s in
-                guard s.sixteenths <= left else { return false }
-                guard let i = s.interval else { return true }
-                return range.contains(pitch + i) && key.contains(pitch + i)
-            }, rng: &rng) ?? MelodyStep(interval: nil, sixteenths: left, position: model.nextPosition(after: history))
-            pitch += step.interval ?? 0
-            left -= step.sixteenths
-            history.append(step)
-            out.append(step)
-        }
-        return out
+                                    range: ClosedRange<Int>, length: Int, rng: inout SeededRandom) -> [MelodyStep] {
+        model.line(after: prompt, from: start, key: key, range: range, sixteenths: length, rng: &rng).map(\.step)
     }
 
     struct Sum {
