@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "polyphon",
             dependencies: [
-                "Engine", "Control", "JackBackend", "Music", "Installation",
+                "Engine", "Control", "JackBackend", "Music", "Installation", "Ensemble",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
         .target(name: "CLockCounter", path: "Tests/CLockCounter"),
         .testTarget(name: "MusicTests", dependencies: ["Music"], swiftSettings: strict),
+        .testTarget(name: "EnsembleTests", dependencies: ["Ensemble", "Music"], exclude: ["Resources"], swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP"], swiftSettings: strict),
         .testTarget(name: "SoundFontTests", dependencies: ["SoundFont", "CFluidSynth", "CAllocCounter", "CLockCounter"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "CAllocCounter"], swiftSettings: strict),

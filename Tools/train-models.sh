@@ -1,0 +1,25 @@
+#!/bin/sh
+# Rebuild the committed style models from the public-domain corpus music21 ships and the
+# authored drum grooves. Needs python3 with music21 and mido; takes a few minutes.
+#
+#   Tools/train-models.sh [CORPUS_DIR]      (default /tmp/polyphon-corpus; not committed)
+set -eu
+cd "$(dirname "$0")/.."
+corpus=${1:-/tmp/polyphon-corpus}
+[ -d "$corpus/fiddle" ] || python3 Tools/export-corpus.py "$corpus"
+[ -d "$corpus/grooves" ] || python3 Tools/grooves.py "$corpus/grooves"
+swift build -c release --product polyphon
+bin=$(swift build -c release --show-bin-path)/polyphon
+mkdir -p Patches/models
+"$bin" train --role lead --min-count 3 -o Patches/models/fiddle-lead.style \
+    --source "fiddle tunes: Ryan's Mammoth Collection (1883) and O'Neill's Music of Ireland (1850), music21 corpus" \
+    "$corpus/fiddle"
+"$bin" train --role bass --min-count 2 -o Patches/models/chorale-bass.style \
+    --source "bass voices of the Bach chorales, music21 corpus" "$corpus/chorales"
+"$bin" train --role harmony --min-count 2 -o Patches/models/chorale-harmony.style \
+    --source "chords per beat of the Bach chorales, music21 corpus" "$corpus/chorales"
+"$bin" train --role drums --min-count 2 -o Patches/models/grooves-drums.style \
+    --source "grooves authored in Tools/grooves.py (rock, funk, shuffle, bossa, half-time, breakbeat, four-on-the-floor, ride swing)" \
+    "$corpus/grooves"
+"$bin" style-report --export "$corpus/heldout" --heldout Tests/EnsembleTests/Resources/heldout-fiddle.txt
+"$bin" style-report --model Patches/models/fiddle-lead.style --heldout Tests/EnsembleTests/Resources/heldout-fiddle.txt
