@@ -42,7 +42,7 @@ public struct StyleModel: Sendable {
     static func emptyTables(role: Role, order: Int) -> [String: BackoffTable] {
         let history = (1...max(1, order)).map { "\($0)" }
         switch role {
-        case .lead, .bass:
+        case .lead, .bass, .texture:
             return [
                 "pitch": BackoffTable(features: ["accent"] + history.map { "interval-" + $0 },
                                       alphabet: Array(-12...12) + [restSymbol]),
@@ -65,7 +65,7 @@ public struct StyleModel: Sendable {
     public var summary: String {
         let unit: String
         switch role {
-        case .lead, .bass: unit = "phrases"
+        case .lead, .bass, .texture: unit = "phrases"
         case .drums: unit = "grooves"
         case .harmony: unit = "pieces"
         }

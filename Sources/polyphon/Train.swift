@@ -14,7 +14,7 @@ struct Train: ParsableCommand {
         Directories are searched for .mid files.
         """)
 
-    @Option(help: "lead, bass, drums or harmony.") var role: String
+    @Option(help: "lead, bass, drums, harmony or texture (a texture part learns from the top line, as a lead does).") var role: String
     @Option(name: .shortAndLong, help: "Model file to write (.style).") var output: String
     @Option(help: "Longest context, in past steps.") var order: Int = 4
     @Option(help: "Contexts seen fewer times than this are dropped.") var minCount: Int = 2
@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
                 continue
             }
             switch role {
-            case .lead, .bass:
+            case .lead, .bass, .texture:
                 guard let line = file.melody(role == .lead ? .highest : .lowest) else { skipped += 1; continue }
                 model.learn(melody: line.steps)
             case .drums:
