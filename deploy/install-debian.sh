@@ -12,8 +12,9 @@ bash deploy/setup-debian.sh
 swift build -c release
 id polyphon >/dev/null 2>&1 || useradd --system --home /var/lib/polyphon --groups audio --shell /usr/sbin/nologin polyphon
 install -m 0755 .build/release/polyphon /usr/local/bin/polyphon
-install -d /usr/local/share/polyphon/Patches /etc/polyphon
+install -d /usr/local/share/polyphon/Patches/models /etc/polyphon
 install -m 0644 Patches/*.patch /usr/local/share/polyphon/Patches/
+install -m 0644 Patches/models/*.style /usr/local/share/polyphon/Patches/models/
 [ -f /etc/polyphon/polyphon.conf ] || install -m 0644 deploy/polyphon.conf /etc/polyphon/polyphon.conf
 /usr/local/bin/polyphon config check /etc/polyphon/polyphon.conf
 install -m 0644 deploy/polyphon-jack.service deploy/polyphon.service /etc/systemd/system/

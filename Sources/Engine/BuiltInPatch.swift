@@ -15,6 +15,7 @@ key = "A"          # tonic; the mood picks the mode (write "A dorian" to pin it)
 mood = "driving"
 density = 0.6
 seed = 1
+harmony_style = "chorale-harmony"   # progressions learned from Bach chorales (Patches/models)
 
 [master]
 gain = 0.9
@@ -34,6 +35,7 @@ ratio = 2
 
 [agent.drums]
 role = "drums"
+style = "grooves-drums"     # hats, ghosts and percussion from the learned grooves
 instrument = "drumkit"
 gain = 0.9
 kick_tune = -1
@@ -42,6 +44,7 @@ reverb = 0.08
 
 [agent.bass]
 role = "bass"
+style = "chorale-bass"      # the line between the roots, from chorale bass voices
 wave = "saw"
 wave2 = "square"
 detune = 4
@@ -79,6 +82,7 @@ reverb = 0.25
 
 [agent.lead]
 role = "lead"
+style = "fiddle-lead"       # motifs learned from Ryan's and O'Neill's fiddle tunes
 wave = "square"
 wave2 = "triangle"
 detune = 3

@@ -138,7 +138,7 @@ struct PatchReader {
     }
 
     mutating func readBand(_ section: SettingsDocument.Section, into patch: inout Patch) {
-        let known = ["name", "tempo", "key", "mood", "density", "seed", "mood_glide"]
+        let known = ["name", "tempo", "key", "mood", "density", "seed", "mood_glide", "harmony_style"]
         for e in section.entries {
             switch e.key {
             case "name": if let s = string(e, expected: "a name") { patch.name = s }
@@ -146,6 +146,10 @@ struct PatchReader {
             case "density": if let n = number(e, 0...1) { patch.density = n }
             case "seed": if let n = number(e, 0...4_294_967_295) { patch.seed = UInt64(n) }
             case "mood_glide": if let n = number(e, 0...300) { patch.moodGlide = n }
+            case "harmony_style":
+                guard let m = model(e) else { continue }
+                if m.role != .harmony { fail(e.line, e.valueColumn, "'harmony_style' expects a harmony model, found a \(m.role.rawValue) model"); continue }
+                patch.styleModels.harmony = m
             case "key":
                 guard let s = string(e, expected: "a key such as \"A\" or \"D dorian\"") else { continue }
                 guard let key = Key(parsing: s) else {
@@ -164,6 +168,17 @@ struct PatchReader {
                 patch.mood = m
             default: unknown(e, in: "band", known: known)
             }
+        }
+    }
+
+    /// A learned style model named by an entry, loaded (or taken from the cache).
+    mutating func model(_ e: SettingsDocument.Entry) -> StyleModel? {
+        guard let name = string(e, expected: "a style model name such as \"fiddle-lead\"") else { return nil }
+        do {
+            return try StyleLibrary.load(name, patchFile: file)
+        } catch {
+            fail(e.line, e.valueColumn, "\(error)")
+            return nil
         }
     }
 
@@ -252,6 +267,8 @@ struct PatchReader {
         var octave: Int?
         var density: Double?
         var sound: [SettingsDocument.Entry] = []
+        var style: StyleModel?
+        var styleEntry: SettingsDocument.Entry?
         let instruments = ["subtractive", "drumkit"]
         for e in section.entries {
             switch e.key {
@@ -271,13 +288,23 @@ struct PatchReader {
             case "solo": if let n = number(e, 0...1) { solo = n >= 0.5 }
             case "octave": if let n = number(e, 0...8) { octave = Int(n) }
             case "density": if let n = number(e, 0...1) { density = n }
+            case "style": style = model(e); styleEntry = e
             default: sound.append(e)
             }
         }
-        let agentKeys = ["role", "instrument", "gain", "pan", "reverb", "delay", "morph", "solo", "octave", "density"]
+        let agentKeys = ["role", "instrument", "gain", "pan", "reverb", "delay", "morph", "solo", "octave", "density", "style"]
         guard let role else {
             if errors.count == before { fail(section.line, section.column, "[\(label)] needs a 'role' (\(Role.allCases.map(\.rawValue).joined(separator: ", ")))") }
             return nil
+        }
+        if let style, let e = styleEntry {
+            switch (role, style.role) {
+            case (.drums, .drums), (.lead, .lead), (.lead, .bass), (.bass, .bass), (.bass, .lead): break
+            case (.harmony, _), (.texture, _):
+                fail(e.line, e.valueColumn, "a \(role.rawValue) agent plays from the band's harmony; set 'harmony_style' in [band] instead")
+            default:
+                fail(e.line, e.valueColumn, "style model is a \(style.role.rawValue) model; a \(role.rawValue) agent expects a \(role == .drums ? "drums" : "lead or bass") model")
+            }
         }
         let instrument = instrumentName ?? (role == .drums ? "drumkit" : "subtractive")
         if role == .drums && instrument != "drumkit", let e = instrumentEntry {
@@ -305,7 +332,7 @@ struct PatchReader {
         case .drums: 0
         }
         return Patch.AgentPatch(
-            spec: AgentSpec(name: name, role: role, octave: octave ?? defaultOctave, densityOverride: density),
+            spec: AgentSpec(name: name, role: role, octave: octave ?? defaultOctave, densityOverride: density, style: style),
             instrument: spec, morphTo: nil, gain: gain, pan: pan, reverb: reverb, delay: delay, solo: solo, morph: morph)
     }
 }

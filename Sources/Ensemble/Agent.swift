@@ -8,12 +8,15 @@ public struct AgentSpec: Sendable {
     public var octave: Int
     /// When set, the agent ignores the band density and plays at this one (0...1).
     public var densityOverride: Double?
+    /// The learned style the agent plays from; nil plays by the role's rules alone.
+    public var style: StyleModel?
 
-    public init(name: String, role: Role, octave: Int, densityOverride: Double? = nil) {
+    public init(name: String, role: Role, octave: Int, densityOverride: Double? = nil, style: StyleModel? = nil) {
         self.name = name
         self.role = role
         self.octave = octave
         self.densityOverride = densityOverride
+        self.style = style
     }
 }
 

@@ -23,7 +23,7 @@ public final class Band {
             case .drums: Drummer(spec: spec)
             case .bass: Bassist(spec: spec)
             case .harmony: Comper(spec: spec)
-            case .lead: Soloist(spec: spec)
+            case .lead: Soloist(spec: spec, prompt: models.leadPrompt, promptPitch: models.leadPromptPitch)
             case .texture: Weaver(spec: spec)
             }
         }

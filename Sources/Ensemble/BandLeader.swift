@@ -10,10 +10,10 @@ public struct BandLeader: Sendable {
     public static let phraseLength = 4
     /// Scale degrees for the phrase's chord slots.
     private var progression: [Int] = [0, 5, 2, 6]
-    /// Degrees played so far (most recent last), the context the learned model conditions on.
-    private var history: [Int] = []
-    /// Draws the next chord degree from a learned model: (history, minor?, rng) -> degree.
-    public var model: (@Sendable ([Int], Bool, inout SeededRandom) -> Int)?
+    /// Chords drawn so far (most recent last), the context the learned model conditions on.
+    private var history: [ChordSymbol] = []
+    /// The learned progression model (chorales by default); nil draws from the tables below.
+    public var model: StyleModel?
 
     public init() {}
 
@@ -38,12 +38,15 @@ public struct BandLeader: Sendable {
 
     private mutating func draw(slots: Int, key: Key, rng: inout SeededRandom) -> [Int] {
         if let model {
+            let minor = BandLeader.isMinor(key.mode)
             var out: [Int] = []
-            // Phrases start on the tonic, as the corpus's phrases mostly do.
+            // Phrases start on the tonic, as the corpus's phrases mostly do. The chord's quality
+            // comes from the mode (chords are diatonic), so only the root is taken from the model.
             for i in 0..<slots {
-                let degree = i == 0 ? 0 : model(history, BandLeader.isMinor(key.mode), &rng)
-                out.append(((degree % 7) + 7) % 7)
-                history.append(out.last!)
+                let symbol = i == 0 ? ChordSymbol(degree: 0, quality: minor ? .minor : .major)
+                    : model.nextChord(after: history, minor: minor, rng: &rng)
+                out.append(((symbol.degree % 7) + 7) % 7)
+                history.append(symbol)
                 if history.count > 8 { history.removeFirst() }
             }
             return out

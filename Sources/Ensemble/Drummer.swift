@@ -2,10 +2,28 @@ import Music
 
 /// Plays a kit on a sixteenth grid: kick and backbeat always, hats and ghost notes that thicken
 /// with density, four-on-the-floor when the mood is aroused, fills at phrase ends.
+///
+/// With a learned groove model the kick and backbeat stay as the arranger wants them, and the
+/// model plays the rest: hats, ride, rim, percussion, ghost notes and extra kicks, step by step
+/// from what it played before, thinned to the density.
 public final class Drummer: Agent {
     public let spec: AgentSpec
+    /// The sixteenth steps played so far (hit masks), the groove model's context.
+    private var groove: [UInt16] = []
 
     public init(spec: AgentSpec) { self.spec = spec }
+
+    /// The learned groove's hits for one bar, as masks per sixteenth.
+    private func learnedBar(_ model: StyleModel, steps: Int, rng: inout SeededRandom) -> [UInt16] {
+        var bar: [UInt16] = []
+        for step in 0..<steps {
+            let mask = model.nextDrumStep(after: groove, position: step * 16 / steps, rng: &rng)
+            bar.append(mask)
+            groove.append(mask)
+        }
+        if groove.count > 64 { groove.removeFirst(groove.count - 64) }
+        return bar
+    }
 
     public func play(_ bar: BarContext, board: Blackboard, index: Int, rng: inout SeededRandom) -> [PlannedNote] {
         let d = bar.density
@@ -36,7 +54,30 @@ public final class Drummer: Agent {
         }
         // Hats: quarters, eighths, then sixteenths as density rises.
         let hatEvery = d < 0.3 ? spb : (d < 0.6 ? spb / 2 : 1)
-        for step in stride(from: 0, to: steps, by: hatEvery) {
+        if let model = spec.style {
+            let learned = learnedBar(model, steps: steps, rng: &rng)
+            let fillFrom = fill ? fillStart : steps
+            for (step, mask) in learned.enumerated() where step < fillFrom {
+                let accent = step % spb == 0 ? 1.0 : 0.7
+                let onGrid = step % hatEvery == 0
+                func has(_ c: DrumClass) -> Bool { mask & c.bit != 0 }
+                // Hats and ride on the density's grid; the learned off-grid ones only when busy.
+                if has(.openHat) && (onGrid || d > 0.7) {
+                    hit(step, DrumNote.openHat, energy * 0.55 * accent + 0.05)
+                } else if (has(.closedHat) || has(.ride)) && (onGrid || d > 0.7) {
+                    hit(step, DrumNote.closedHat, energy * 0.6 * accent + 0.05)
+                } else if onGrid && d >= 0.3 && !has(.closedHat) && rng.chance(0.5) {
+                    // Keep time where the model left a hole on the density's grid.
+                    hit(step, DrumNote.closedHat, energy * 0.45 * accent + 0.05)
+                }
+                if has(.percussion) && d > 0.45 { hit(step, DrumNote.cowbell, energy * 0.45) }
+                if has(.rim) && d > 0.5 && step % spb != 0 { hit(step, DrumNote.snare, energy * 0.3) }
+                if has(.kick) && d > 0.55 && step % spb != 0 && !notes.contains(where: { $0.pitch == DrumNote.kick && abs($0.beat - Double(step) / Double(spb)) < 0.3 }) {
+                    hit(step, DrumNote.kick, energy * 0.7)
+                }
+            }
+        }
+        for step in stride(from: 0, to: steps, by: hatEvery) where spec.style == nil {
             if hatEvery == 1 && step % 2 == 1 && !rng.chance(0.4 + d * 0.6) { continue }
             let accent = step % spb == 0 ? 1.0 : 0.7
             let open = step == steps - 2 && d > 0.45 && rng.chance(0.5)

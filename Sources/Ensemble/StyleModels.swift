@@ -1,11 +1,14 @@
 import Music
 
-/// The learned style models a patch gives its band, one per role that has one. Roles without
-/// a model play by their hand-written rules.
+/// The learned models a band plays from beyond each agent's own (`AgentSpec.style`): the band
+/// leader's progression model, and a melody for the lead to continue (`render --continue`).
 public struct StyleModels: Sendable {
-    /// Draws the next chord degree (0...6) from a learned progression model:
-    /// (degrees so far, minor mode?, rng) -> degree.
-    public var harmony: (@Sendable ([Int], Bool, inout SeededRandom) -> Int)?
+    /// Chord progressions, conditioned on major or minor; nil draws from the rule tables.
+    public var harmony: StyleModel?
+    /// The last steps of a piece to continue: the lead's first phrase carries on from them.
+    public var leadPrompt: [MelodyStep] = []
+    /// The pitch the prompt ended on.
+    public var leadPromptPitch: MIDINote?
 
-    public init() {}
+    public init(harmony: StyleModel? = nil) { self.harmony = harmony }
 }

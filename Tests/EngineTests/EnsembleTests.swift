@@ -139,12 +139,14 @@ import Testing
         let played = phrase((0..<40).map { (Double($0) + 4, UInt8(69)) }, bpm: 104)
         let notes = render(p, seconds: 26, store: store, player: played)
         #expect(abs(store.read().tempo - 104) < 104 * 0.02, "followed tempo \(store.read().tempo)")
-        // The kicks of the last bars come at 104 BPM.
-        let kicks = frames(of: .drums, in: notes, patch: p, pitch: 36).filter { Double($0) > 22 * rate }
-        // The commonest kick spacing is a beat (driving: four on the floor).
-        let gaps = zip(kicks.dropFirst(), kicks).map { Double($0 - $1) }.sorted()
-        let beat = try #require(gaps.isEmpty ? nil : gaps[gaps.count / 2])
-        #expect(abs(60 * rate / beat - 104) < 104 * 0.02, "band tempo \(60 * rate / beat)")
+        // The downbeats of the last bars (the kick on beat one of every bar) come at 104 BPM.
+        var downbeats: [Int: Int64] = [:]
+        for n in notes where p.agents[n.agent].spec.role == .drums && n.pitch == 36 {
+            downbeats[n.bar] = min(downbeats[n.bar] ?? .max, n.frame)
+        }
+        let last = try #require(downbeats.keys.max())
+        let bar = Double(try #require(downbeats[last])) - Double(try #require(downbeats[last - 1]))
+        #expect(abs(4 * 60 * rate / bar - 104) < 104 * 0.02, "band tempo \(4 * 60 * rate / bar)")
     }
 }
 
