@@ -16,6 +16,7 @@ struct Workload: ParsableCommand {
     @Option(help: "Seed of the pitch sequence.") var seed: UInt64 = 1
     @Option(help: "Frames per render call.") var block: Int = 64
     @Option(help: "Write the render here (32-bit float stereo WAV).") var out: String?
+    @Option(help: "Write the note-ons here (CSV: frame,track,note), to check another engine plays the same score.") var score: String?
 
     func validate() throws {
         guard (1...1024).contains(voices) else { throw ValidationError("--voices must be 1...1024") }
@@ -25,15 +26,16 @@ struct Workload: ParsableCommand {
 
     func run() throws {
         let rate = 48000
-        let score = WorkloadScore(voices: voices, seed: seed, sampleRate: rate)
-        let renderer = Renderer(tracks: [score.track], masterGain: 1, ceilingDB: -1, sampleRate: Float(rate))
+        let workload = WorkloadScore(voices: voices, seed: seed, sampleRate: rate)
+        let renderer = Renderer(tracks: workload.tracks, masterGain: 1, ceilingDB: -1, sampleRate: Float(rate))
         let total = Int(seconds * Double(rate))
+        if let score { try Workload.noteList(score: workload, frames: total).write(toFile: score, atomically: true, encoding: .utf8) }
         // Touched up front, so page faults stay out of the measured loop.
         var left = [Float](repeating: 0, count: total)
         var right = [Float](repeating: 0, count: total)
-        var cursor = score.makeCursor()
+        var cursor = workload.makeCursor()
         // Voices are counted once every voice has had its first note and its first release.
-        let settled = Int64(score.period + score.gateFrames)
+        let settled = Int64(workload.period + workload.gateFrames)
         var fewest = Int.max
         var most = 0
         var voiceSum = 0
@@ -84,21 +86,35 @@ struct Workload: ParsableCommand {
             throw ValidationError("the workload render is void (NaN/Inf samples, silence or dropped events)")
         }
     }
+
+    static func noteList(score: WorkloadScore, frames: Int) -> String {
+        var cursor = score.makeCursor()
+        var text = "frame,track,note\n"
+        while let e = cursor.next(before: Int64(frames)) {
+            if case .noteOn = e.kind { text += "\(e.frame),\(e.track),\(e.note)\n" }
+        }
+        return text
+    }
 }
 
 /// The workload's score: voice slot k is retriggered every `period` frames, slots staggered evenly
 /// across the period so the load is even; each note is held `gateFrames` and released for the rest
-/// of the period, so every slot always sounds. Pitches come from SplitMix64 in note-on order, the
-/// same generator Benchmarks/versus.py uses for scsynth and Csound.
+/// of the period, so every slot always sounds.
+///
+/// A note-off names a pitch, so no two held notes of one track may share one, or the wrong voice
+/// would be released and the voice count would sag: slots are dealt round-robin to tracks of at
+/// most 64 voices, and a pitch already held on the track is drawn again. Pitches come from
+/// SplitMix64 in note-on order, the generator Benchmarks/versus.py uses for scsynth and Csound.
 struct WorkloadScore {
     let voices: Int
     let seed: UInt64
     let period: Int
     let gateFrames: Int
-    let track: Renderer.TrackSetup
+    let tracks: [Renderer.TrackSetup]
 
     static let lowestNote = 36
-    static let noteSpan: UInt64 = 49
+    static let noteSpan: UInt64 = 60
+    static let voicesPerTrack = 64
 
     init(voices: Int, seed: UInt64, sampleRate: Int) {
         self.voices = voices
@@ -120,9 +136,15 @@ struct WorkloadScore {
         s.envAmount = 0
         s.keyTrack = 0
         s.cutoff = 2000 / (0.15 + 0.85 * 0.6)
-        s.polyphony = voices
-        track = Renderer.TrackSetup(instrument: .subtractive(s), gain: 1 / Float(voices).squareRoot(), pan: 0)
+        let trackCount = (voices + WorkloadScore.voicesPerTrack - 1) / WorkloadScore.voicesPerTrack
+        tracks = (0..<trackCount).map { t in
+            var settings = s
+            settings.polyphony = (voices - t + trackCount - 1) / trackCount
+            return Renderer.TrackSetup(instrument: .subtractive(settings), gain: 1 / Float(voices).squareRoot(), pan: 0)
+        }
     }
+
+    func track(ofSlot k: Int) -> Int { k % tracks.count }
 
     func makeCursor() -> Cursor { Cursor(score: self) }
 
@@ -132,6 +154,7 @@ struct WorkloadScore {
         var rng: SplitMix64
         var nextOn = 0
         var nextOff = 0
+        /// Pitch of each slot's latest note.
         var notes: [UInt8]
         var notesOn: Int { nextOn }
 
@@ -150,17 +173,30 @@ struct WorkloadScore {
             let off = nextOff < nextOn ? onFrame(nextOff) + Int64(score.gateFrames) : Int64.max
             let on = onFrame(nextOn)
             if off <= on && off < frame {
-                let e = AudioEvent(frame: off, kind: .noteOff, note: notes[nextOff % score.voices])
+                let slot = nextOff % score.voices
                 nextOff += 1
-                return e
+                return AudioEvent(frame: off, kind: .noteOff, track: UInt8(score.track(ofSlot: slot)), note: notes[slot])
             }
             if on < frame {
-                let note = UInt8(WorkloadScore.lowestNote + Int(rng.next() % WorkloadScore.noteSpan))
-                notes[nextOn % score.voices] = note
+                let slot = nextOn % score.voices
+                let track = score.track(ofSlot: slot)
+                var note: UInt8
+                repeat {
+                    note = UInt8(WorkloadScore.lowestNote + Int(rng.next() % WorkloadScore.noteSpan))
+                } while isHeld(note, track: track)
+                notes[slot] = note
                 nextOn += 1
-                return AudioEvent(frame: on, kind: .noteOn, note: note, value: 0.8)
+                return AudioEvent(frame: on, kind: .noteOn, track: UInt8(track), note: note, value: 0.8)
             }
             return nil
+        }
+
+        /// Whether a note on the track has started and not yet been released.
+        func isHeld(_ note: UInt8, track: Int) -> Bool {
+            for i in nextOff..<nextOn where score.track(ofSlot: i % score.voices) == track && notes[i % score.voices] == note {
+                return true
+            }
+            return false
         }
     }
 }
