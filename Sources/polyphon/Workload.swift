@@ -156,12 +156,15 @@ struct WorkloadScore {
         var nextOff = 0
         /// Pitch of each slot's latest note.
         var notes: [UInt8]
+        /// Held notes per track and pitch (track * 128 + pitch), so a draw is checked in O(1).
+        var held: [Int32]
         var notesOn: Int { nextOn }
 
         init(score: WorkloadScore) {
             self.score = score
             rng = SplitMix64(seed: score.seed)
             notes = [UInt8](repeating: 0, count: score.voices)
+            held = [Int32](repeating: 0, count: score.tracks.count * 128)
         }
 
         func onFrame(_ i: Int) -> Int64 {
@@ -174,8 +177,10 @@ struct WorkloadScore {
             let on = onFrame(nextOn)
             if off <= on && off < frame {
                 let slot = nextOff % score.voices
+                let track = score.track(ofSlot: slot)
                 nextOff += 1
-                return AudioEvent(frame: off, kind: .noteOff, track: UInt8(score.track(ofSlot: slot)), note: notes[slot])
+                held[track * 128 + Int(notes[slot])] -= 1
+                return AudioEvent(frame: off, kind: .noteOff, track: UInt8(track), note: notes[slot])
             }
             if on < frame {
                 let slot = nextOn % score.voices
@@ -183,20 +188,13 @@ struct WorkloadScore {
                 var note: UInt8
                 repeat {
                     note = UInt8(WorkloadScore.lowestNote + Int(rng.next() % WorkloadScore.noteSpan))
-                } while isHeld(note, track: track)
+                } while held[track * 128 + Int(note)] > 0
+                held[track * 128 + Int(note)] += 1
                 notes[slot] = note
                 nextOn += 1
                 return AudioEvent(frame: on, kind: .noteOn, track: UInt8(track), note: note, value: 0.8)
             }
             return nil
-        }
-
-        /// Whether a note on the track has started and not yet been released.
-        func isHeld(_ note: UInt8, track: Int) -> Bool {
-            for i in nextOff..<nextOn where score.track(ofSlot: i % score.voices) == track && notes[i % score.voices] == note {
-                return true
-            }
-            return false
         }
     }
 }
