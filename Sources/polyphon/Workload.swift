@@ -15,6 +15,7 @@ struct Workload: ParsableCommand {
     @Option(help: "Seconds of audio.") var seconds: Double = 60
     @Option(help: "Seed of the pitch sequence.") var seed: UInt64 = 1
     @Option(help: "Frames per render call.") var block: Int = 64
+    @Option(help: "Move every event to the start of its N-frame block (64: the timing scsynth and Csound give a score by default); 1 keeps them sample-exact.") var align: Int = 1
     @Option(help: "Write the render here (32-bit float stereo WAV).") var out: String?
     @Option(help: "Write the note-ons here (CSV: frame,track,note), to check another engine plays the same score.") var score: String?
 
@@ -22,6 +23,7 @@ struct Workload: ParsableCommand {
         guard (1...1024).contains(voices) else { throw ValidationError("--voices must be 1...1024") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard (1...4096).contains(block) else { throw ValidationError("--block must be 1...4096") }
+        guard (1...4096).contains(align) else { throw ValidationError("--align must be 1...4096") }
     }
 
     func run() throws {
@@ -51,7 +53,8 @@ struct Workload: ParsableCommand {
                 while done < total {
                     let n = min(block, total - done)
                     let end = Int64(done + n)
-                    while let e = cursor.next(before: end) {
+                    while var e = cursor.next(before: end) {
+                        e.frame -= e.frame % Int64(align)
                         if !renderer.events.push(e) { dropped += 1 }
                     }
                     renderer.render(frames: n, left: l.baseAddress! + done, right: r.baseAddress! + done)
@@ -78,8 +81,8 @@ struct Workload: ParsableCommand {
         }
         if let out { try WaveFile.write(path: out, left: left, right: right, sampleRate: rate) }
         if fewest == Int.max { fewest = renderer.activeVoices; most = fewest }
-        print(String(format: "workload voices=%d seconds=%g block=%d seed=%llu cpu_seconds=%.4f wall_seconds=%.4f cpu_per_audio_second=%.6f realtime_ratio=%.2f",
-                     voices, seconds, block, seed, cpu, wall, cpu / seconds, seconds / cpu))
+        print(String(format: "workload voices=%d seconds=%g block=%d align=%d seed=%llu cpu_seconds=%.4f wall_seconds=%.4f cpu_per_audio_second=%.6f realtime_ratio=%.2f",
+                     voices, seconds, block, align, seed, cpu, wall, cpu / seconds, seconds / cpu))
         let mean = voiceBlocks > 0 ? Double(voiceSum) / Double(voiceBlocks) : Double(fewest)
         print("check active_voices_min=\(fewest) active_voices_mean=\(String(format: "%.2f", mean)) active_voices_max=\(most) notes=\(cursor.notesOn) peak=\(String(format: "%.4f", peak)) nan_count=\(nans) late_events=\(renderer.lateEvents) dropped_events=\(dropped) voice_resets=\(renderer.voiceResets)")
         if nans > 0 || peak <= 0 || dropped > 0 {
