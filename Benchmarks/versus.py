@@ -269,7 +269,7 @@ def check_render(path, seconds, engine):
 def engine_errors(engine, text):
     markers = {"scsynth": ["FAILURE", "not found", "exception", "error"],
                "csound": ["INIT ERROR", "PERF ERROR", "error:", "could not"],
-               "polyphon": ["Error", "void"]}[engine]
+               "polyphon": ["Error", "void"], "polyphon-block": ["Error", "void"]}[engine]
     return [f"{engine} says: {line.strip()}" for line in text.splitlines()
             if any(m.lower() in line.lower() for m in markers)]
 
@@ -299,7 +299,9 @@ def main():
     ap.add_argument("--seconds", type=float, help="seconds of audio (overrides --quick)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workloads", default="W1,W2", help="comma list of W1 (64 voices), W2 (256 voices)")
-    ap.add_argument("--engines", default="polyphon,scsynth,csound")
+    ap.add_argument("--engines", default="polyphon,polyphon-block,scsynth,csound",
+                    help="polyphon-block: Polyphon with every event moved to its 64-frame block start, "
+                         "the timing scsynth and Csound give these scores (Polyphon is otherwise sample-exact)")
     ap.add_argument("--keep", help="keep scores and renders in this directory")
     a = ap.parse_args()
     seconds = a.seconds or (10.0 if a.quick else 60.0)
@@ -309,7 +311,7 @@ def main():
     for w in workloads:
         if w not in voices_of:
             sys.exit(f"unknown workload {w}")
-    tools = {"polyphon": a.polyphon, "scsynth": shutil.which("scsynth"), "csound": shutil.which("csound")}
+    tools = {"polyphon": a.polyphon, "polyphon-block": a.polyphon, "scsynth": shutil.which("scsynth"), "csound": shutil.which("csound")}
     for e in engines:
         if e not in tools:
             sys.exit(f"unknown engine {e}")
@@ -333,12 +335,15 @@ def main():
         cmds = {
             "polyphon": [tools["polyphon"], "workload", "--voices", str(voices), "--seconds", f"{seconds:g}",
                          "--seed", str(a.seed), "--block", str(BLOCK), "--out", base + "-polyphon.wav"],
+            "polyphon-block": [tools["polyphon"], "workload", "--voices", str(voices), "--seconds", f"{seconds:g}",
+                               "--seed", str(a.seed), "--block", str(BLOCK), "--align", str(BLOCK),
+                               "--out", base + "-polyphon-block.wav"],
             "scsynth": [tools["scsynth"], "-N", base + ".osc", "_", base + "-scsynth.wav", str(RATE), "WAV", "float",
                         "-o", "2", "-i", "0", "-z", str(BLOCK), "-m", str(1 << 17), "-n", "4096", "-D", "0", "-V", "-1"],
             "csound": [tools["csound"], "-W", "-f", "-o", base + "-csound.wav", "--nodisplays", "-d", "-m0",
                        base + ".csd"],
         }
-        if "polyphon" in engines:
+        if "polyphon" in engines or "polyphon-block" in engines:
             same_score(tools["polyphon"], voices, min(seconds, 10.0), a.seed, base)
         for run in range(a.runs):
             for e in engines:
@@ -365,16 +370,16 @@ def main():
     print()
     print(f"CPU-seconds per audio-second (median of {a.runs}, whole process incl. startup and file writing; "
           f"{seconds:g} s at {RATE} Hz, {BLOCK}-frame blocks, one thread each)")
-    print(f"{'workload':<14}{'engine':<10}{'CPU-s/audio-s':>14}{'x realtime':>12}{'vs Polyphon':>13}")
+    print(f"{'workload':<14}{'engine':<16}{'CPU-s/audio-s':>14}{'x realtime':>12}{'vs Polyphon':>13}")
     for w in workloads:
         ref = statistics.median(results[(w, "polyphon")]) if (w, "polyphon") in results else None
         for e in engines:
             m = statistics.median(results[(w, e)])
             ratio = f"{m / ref:.2f}x" if ref else "-"
-            print(f"{w + ' (' + str(voices_of[w]) + ')':<14}{e:<10}{m / seconds:>14.4f}{seconds / m:>12.1f}{ratio:>13}")
+            print(f"{w + ' (' + str(voices_of[w]) + ')':<14}{e:<16}{m / seconds:>14.4f}{seconds / m:>12.1f}{ratio:>13}")
         if w in inner:
             r = statistics.median(inner[w])
-            print(f"{'':<14}{'polyphon render loop only':<26}{r / seconds:.4f} CPU-s/audio-s, {seconds / r:.1f}x realtime")
+            print(f"{'':<14}{'polyphon render loop only:':<30}{r / seconds:.4f} CPU-s/audio-s, {seconds / r:.1f}x realtime")
     if void:
         print("\nBENCHMARK VOID: a render failed its checks:", file=sys.stderr)
         for v in void:
