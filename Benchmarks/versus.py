@@ -22,12 +22,8 @@ import struct
 import subprocess
 import sys
 import tempfile
-import warnings
 
 import numpy as np
-from scipy.io import wavfile
-
-warnings.filterwarnings("ignore", category=wavfile.WavFileWarning)  # scsynth's PEAK chunk
 
 RATE = 48000
 PERIOD = RATE // 4           # frames between retriggers of one voice
@@ -236,11 +232,37 @@ def timed(cmd, log):
     return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, text
 
 
+def read_float_wav(path):
+    """(rate, frames x channels float32) of a 32-bit float WAV, skipping chunks such as scsynth's PEAK."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:4] != b"RIFF" or raw[8:12] != b"WAVE":
+        raise ValueError("not a RIFF/WAVE file")
+    pos, fmt, data = 12, None, None
+    while pos + 8 <= len(raw):
+        cid, size = raw[pos:pos + 4], struct.unpack("<I", raw[pos + 4:pos + 8])[0]
+        body = raw[pos + 8:pos + 8 + size]
+        if cid == b"fmt ":
+            fmt = struct.unpack("<HHIIHH", body[:16])
+            if fmt[0] == 0xFFFE and len(body) >= 26:  # WAVE_FORMAT_EXTENSIBLE: the subformat names the type
+                fmt = (struct.unpack("<H", body[24:26])[0],) + fmt[1:]
+        elif cid == b"data":
+            data = body
+        pos += 8 + size + (size & 1)
+    if fmt is None or data is None:
+        raise ValueError("no fmt or data chunk")
+    tag, channels, rate, _, _, bits = fmt
+    if tag != 3 or bits != 32:
+        raise ValueError(f"not 32-bit float (format {tag}, {bits} bits)")
+    samples = np.frombuffer(data[:len(data) // (4 * channels) * 4 * channels], dtype="<f4")
+    return rate, samples.reshape(-1, channels)
+
+
 def check_render(path, seconds, engine):
     """Reasons the render is void (an empty list when it is good), and its RMS in dBFS."""
     problems = []
     try:
-        rate, data = wavfile.read(path)
+        rate, data = read_float_wav(path)
     except Exception as e:  # noqa: BLE001 - any read failure voids the render
         return [f"cannot read {path}: {e}"], None
     data = np.asarray(data, dtype=np.float64)
