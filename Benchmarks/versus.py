@@ -9,7 +9,17 @@ across the 250 ms. Stereo, 48 kHz, 60 s (10 s with --quick).
 
 Every engine renders offline to a 32-bit float WAV on one thread; the figure is the CPU time
 (user + system) of the whole process, from wait4, per second of audio. Every render is checked:
-a silent, short or NaN-carrying file, or an engine error message, voids the benchmark.
+a silent, short or NaN-carrying file, a second that drops out, an engine error message, or a
+Polyphon score that differs from the one written here voids the benchmark.
+
+Timing: Polyphon applies each event at its exact sample, splitting the block there. scsynth
+applies a score's commands at the start of the 64-frame block they fall in, and Csound starts
+notes on k-cycles (ksmps 64). The `polyphon-block` row moves Polyphon's events to block starts
+too (`polyphon workload --align 64`), so the two costs can be told apart.
+
+scsynth: one persistent synth per voice (SynthDef written here in SCgf version 2: Saw, Saw,
++, RLPF, EnvGen adsr, *, Out), /n_set gate 0 at note-off and freq + gate 1 at retrigger.
+Csound: one instance per note (vco2 x2, lowpass2, madsr, outs), sr 48000, ksmps 64.
 
   python3 Benchmarks/versus.py [--polyphon .build/release/polyphon] [--runs 3] [--quick]
 """
