@@ -13,6 +13,9 @@ public struct NoteRecord: Sendable, Equatable {
     public var bar: Int
     public var key: Key
     public var chord: Chord
+    /// Onset and length in beats on the band's timeline (for MIDI files of a render).
+    public var beat: Double = 0
+    public var length: Double = 0
 }
 
 /// Feeds the conductor timed changes just before it schedules up to a frame: a cue player,
@@ -105,6 +108,7 @@ public final class Conductor: @unchecked Sendable {
         /// The key and chord the note was decided against (for the event stream).
         var key: Key
         var chord: Chord
+        var length: Double
     }
 
     /// - Parameter startFrame: the audio-clock frame of beat 0.
@@ -360,9 +364,9 @@ public final class Conductor: @unchecked Sendable {
             let pitch = UInt8(clamping: n.pitch)
             let chord = changes.last { $0.beat <= n.beat + 1e-9 }?.chord ?? changes[0].chord
             pending.append(Pending(beat: beat, isOn: true, track: UInt8(n.agent), note: pitch, velocity: Float(n.velocity),
-                                   bar: bar, key: key, chord: chord))
+                                   bar: bar, key: key, chord: chord, length: n.length))
             pending.append(Pending(beat: beat + n.length, isOn: false, track: UInt8(n.agent), note: pitch, velocity: 0,
-                                   bar: bar, key: key, chord: chord))
+                                   bar: bar, key: key, chord: chord, length: 0))
         }
         // Offs before ons at the same instant, so a repeated note retriggers cleanly.
         pending.sort { a, b in a.beat != b.beat ? a.beat < b.beat : (!a.isOn && b.isOn) }
@@ -377,7 +381,7 @@ public final class Conductor: @unchecked Sendable {
             outbox.append(AudioEvent(frame: at, kind: p.isOn ? .noteOn : .noteOff, track: p.track, note: p.note, value: p.velocity))
             if p.isOn, let onNote {
                 onNote(NoteRecord(frame: at, agent: Int(p.track), pitch: Int(p.note), velocity: Double(p.velocity),
-                                  bar: p.bar, key: p.key, chord: p.chord))
+                                  bar: p.bar, key: p.key, chord: p.chord, beat: p.beat, length: p.length))
             }
             taken += 1
         }
