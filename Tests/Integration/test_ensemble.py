@@ -142,3 +142,59 @@ def test_each_agent_plays_its_notes_on_its_own_midi_output(tmp_path, jack_server
             assert channels == {9}, "the drummer plays on General MIDI's drum channel (10)"
         else:
             assert len(channels) == 1 and 9 not in channels, f"{n} on channels {channels}"
+
+
+def write_midi(path, notes, bpm, key_sharps=None):
+    """A format-0 standard MIDI file: notes as (beat, length, pitch), 480 ticks per beat."""
+    def vlq(v):
+        out = [v & 0x7F]
+        v >>= 7
+        while v:
+            out.insert(0, (v & 0x7F) | 0x80)
+            v >>= 7
+        return bytes(out)
+    events = []
+    for beat, length, pitch in notes:
+        events.append((int(beat * 480), bytes([0x90, pitch, 90])))
+        events.append((int((beat + length) * 480), bytes([0x80, pitch, 0])))
+    events.sort(key=lambda e: (e[0], e[1][0] == 0x90))
+    body = b"\x00\xff\x51\x03" + int(60_000_000 / bpm).to_bytes(3, "big")
+    body += b"\x00\xff\x58\x04\x04\x02\x18\x08"
+    if key_sharps is not None:
+        body += b"\x00\xff\x59\x02" + bytes([key_sharps & 0xFF, 0])
+    now = 0
+    for tick, data in events:
+        body += vlq(tick - now) + data
+        now = tick
+    body += b"\x00\xff\x2f\x00"
+    path.write_bytes(b"MThd" + (6).to_bytes(4, "big") + (0).to_bytes(2, "big") + (1).to_bytes(2, "big")
+                     + (480).to_bytes(2, "big") + b"MTrk" + len(body).to_bytes(4, "big") + body)
+
+
+def test_render_continue_takes_the_pieces_tempo_key_and_style(tmp_path):
+    # Eight bars of a tune in E-flat major (three flats) at 132 BPM: a rising-falling figure.
+    figure = [0, 2, 4, 7, 9, 7, 4, 2]
+    notes = [(i * 0.5, 0.45, 63 + figure[i % 8] - (12 if figure[i % 8] > 4 else 0) + 12) for i in range(64)]
+    piece = tmp_path / "tune.mid"
+    write_midi(piece, notes, 132, key_sharps=-3)
+    out, events, midi = tmp_path / "cont.wav", tmp_path / "cont.csv", tmp_path / "cont.mid"
+    r = subprocess.run([BIN, "render", "--seconds", "12", "--continue", str(piece), "--events", str(events),
+                        "--midi", str(midi), str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "132 BPM" in r.stdout and "D# ionian" in r.stdout, r.stdout
+    rows = [l.split(",") for l in events.read_text().splitlines()[1:]]
+    assert rows and all(row[6] == "3" and row[7] == "ionian" for row in rows), "the band plays in the piece's key"
+    # Downbeats of bars 1 and 2 (the kick on beat one) are a 132 BPM bar apart.
+    downbeat = {}
+    for row in rows:
+        if row[2] == "drums" and row[3] == "36":
+            downbeat.setdefault(int(row[5]), int(row[1]))
+    assert abs(4 * 60 * 48000 / (downbeat[2] - downbeat[1]) - 132) < 1
+    lead = [int(row[3]) for row in rows if row[2] == "lead"]
+    assert len(lead) >= 8, "the lead continues the tune"
+    assert all((p - 3) % 12 in (0, 2, 4, 5, 7, 9, 11) for p in lead)
+    data = midi.read_bytes()
+    assert data[:4] == b"MThd" and data.count(b"MTrk") == 5, "one conductor track and one per agent"
+    # The MIDI file's tempo is the piece's.
+    at = data.index(b"\xff\x51\x03")
+    assert abs(60_000_000 / int.from_bytes(data[at + 3:at + 6], "big") - 132) < 0.5
