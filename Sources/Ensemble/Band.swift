@@ -16,6 +16,7 @@ public final class Band {
     /// The bar being played, for answers that start inside it.
     private var current: (context: BarContext, startBeat: Double)?
     private var answerRandom: SeededRandom
+    public let form = Form()
 
     public init(specs: [AgentSpec], seed: UInt64, models: StyleModels = StyleModels()) {
         agents = specs.map { spec -> any Agent in
@@ -89,7 +90,10 @@ public final class Band {
             changes = [ChordChange(beat: 0, chord: named)]
         }
         let next = leader.peekChord(after: index, key: key)
-        let isPhraseEnd = index % BandLeader.phraseLength == BandLeader.phraseLength - 1
+        let section = form.section(bar: index, density: density)
+        let along = Double(index % Form.cycle % 4) / 3
+        // A build ends every bar with a fill; otherwise fills mark the phrase ends.
+        let isPhraseEnd = index % BandLeader.phraseLength == BandLeader.phraseLength - 1 || section == .build
         var base = BarContext(index: index, startBeat: startBeat, meter: meter, key: key, changes: changes, nextChord: next,
                               mood: mood, density: density, isPhraseEnd: isPhraseEnd, player: heard)
         current = (base, startBeat)
@@ -97,7 +101,10 @@ public final class Band {
         for i in order {
             var spec = agents[i].spec
             if i < overrides.count { spec.densityOverride = overrides[i] }
-            let own = Band.share(of: density, for: spec)
+            // The section shapes the band's density; a part's own override stands as it is.
+            let sectioned = spec.densityOverride == nil
+                ? form.density(density, role: spec.role, section: section, along: along) : density
+            let own = Band.share(of: sectioned, for: spec)
             // Every agent draws from its generator every bar, playing or not, so muting or
             // laying out one part never changes what the others decide.
             var rng = agentRandom[i]
