@@ -99,6 +99,7 @@ import Testing
         let answer = notes.filter { $0.agent == lead }
         #expect(answer.count >= 4, "the answer should be a phrase, got \(answer.count) notes")
         let first = try #require(answer.first).frame
+        print("answer: \(answer.count) notes, starting \(String(format: "%.2f", Double(first - stop) / Double(bar))) bars after the player stopped")
         #expect(first > stop && first <= stop + bar, "answer starts \(Double(first - stop) / Double(bar)) bars after the player stopped")
         #expect(answer.allSatisfy { $0.key.contains($0.pitch) }, "the answer is in the player's key")
         // Nothing from the lead while the player plays.

@@ -49,6 +49,7 @@ import Testing
         let pitched = r.notes.filter { p.agents[$0.agent].spec.role != .drums }
         #expect(pitched.count > 20)
         let outside = pitched.filter { !$0.key.contains($0.pitch) }
+        print("mood \(mood): \(pitched.count - outside.count) of \(pitched.count) bass, harmony and lead notes in key")
         #expect(outside.isEmpty, "\(outside.count) notes out of key, e.g. \(outside.prefix(3))")
         // The key change was heard: notes after it are in E-flat.
         #expect(pitched.contains { $0.key.tonic == PitchClass(3) })
@@ -61,6 +62,7 @@ import Testing
             p.density = density
             counts.append(render(p, seconds: 16).notes.count)
         }
+        print("notes in 16 s at density 0.1, 0.3, 0.5, 0.7, 0.9: \(counts)")
         #expect(zip(counts, counts.dropFirst()).allSatisfy { $0 < $1 }, "note counts by density: \(counts)")
     }
 

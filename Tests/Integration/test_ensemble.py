@@ -69,6 +69,7 @@ def test_a_phrase_on_the_midi_input_gets_an_answer_within_a_bar(tmp_path, jack_s
     answer = [f for f in lead_rows(events) if f > stop - 48000]
     assert len(answer) >= 4, f"no answer from the lead: {answer}"
     delay = (answer[0] - stop) / BAR_112
+    print(f"answer on JACK MIDI: {len(answer)} lead notes, starting {delay:.2f} bars after the player stopped")
     assert 0 < delay <= 1.0, f"the answer started {delay:.2f} bars after the player stopped"
 
 
