@@ -54,15 +54,20 @@ extension StyleModel {
     /// The drum hits (a `DrumClass` bitmask) for the sixteenth at `position`, given the
     /// previous steps (most recent last; a bar or more lets the groove repeat itself).
     public func nextDrumStep(after history: [UInt16], position: Int, rng: inout SeededRandom) -> UInt16 {
+        nextDrumStep(after: history, position: position, phraseEnd: false, rng: &rng)
+    }
+
+    /// The same, in the last bar of a phrase when `phraseEnd` is set: where the corpus fills.
+    public func nextDrumStep(after history: [UInt16], position: Int, phraseEnd: Bool, rng: inout SeededRandom) -> UInt16 {
         guard let table = tables["drums"], !table.alphabet.isEmpty else { return 0 }
-        let p = table.distribution(drumContext(history.suffix(barSteps + order), position: position % barSteps))
+        let p = table.distribution(drumContext(history.suffix(barSteps + order), position: position % barSteps, phraseEnd: phraseEnd))
         return UInt16(truncatingIfNeeded: table.alphabet[sample(p, rng: &rng)])
     }
 
     /// Probability that the step at `position` contains every class in `mask`.
-    public func drumProbability(of mask: UInt16, after history: [UInt16], position: Int) -> Double {
+    public func drumProbability(of mask: UInt16, after history: [UInt16], position: Int, phraseEnd: Bool = false) -> Double {
         guard let table = tables["drums"] else { return 0 }
-        let p = table.distribution(drumContext(history.suffix(barSteps + order), position: position % barSteps))
+        let p = table.distribution(drumContext(history.suffix(barSteps + order), position: position % barSteps, phraseEnd: phraseEnd))
         return zip(table.alphabet, p).filter { UInt16(truncatingIfNeeded: $0.0) & mask == mask }.map(\.1).reduce(0, +)
     }
 

@@ -49,6 +49,28 @@ import Testing
         #expect(model.drumProbability(of: DrumClass.kick.bit, after: [], position: 0) > 0.85)
     }
 
+    /// Fills where the drummer is told a phrase ends, and not elsewhere.
+    @Test func drummerFillsAtPhraseEnds() throws {
+        let model = try StyleModel.load(contentsOf: modelPath("grooves-drums"))
+        var rng = SeededRandom(seed: 6)
+        var steps: [UInt16] = []
+        let fillMask = DrumClass.snare.bit | DrumClass.lowTom.bit | DrumClass.highTom.bit
+        var hits = (fill: 0, plain: 0), toms = (fill: 0, plain: 0)
+        for t in 0..<(16 * 64) {
+            let end = (t / 16) % 4 == 3
+            let s = model.nextDrumStep(after: steps, position: t % 16, phraseEnd: end, rng: &rng)
+            steps.append(s)
+            // The second half of the bar, where fills go.
+            guard t % 16 >= 8 else { continue }
+            let n = DrumClass.classes(in: s & fillMask).count
+            let tom = s & (DrumClass.lowTom.bit | DrumClass.highTom.bit) != 0 ? 1 : 0
+            if end { hits.fill += n; toms.fill += tom } else { hits.plain += n; toms.plain += tom }
+        }
+        // 16 phrase-end bars against 48 plain ones: per bar, fills are at least twice as busy.
+        #expect(Double(hits.fill) / 16 > 2 * Double(hits.plain) / 48, "snare and tom hits \(hits)")
+        #expect(toms.fill > 8 && Double(toms.plain) / 48 < 0.25, "tom steps \(toms)")
+    }
+
     @Test func harmonyResolvesTheDominant() throws {
         let model = try StyleModel.load(contentsOf: modelPath("chorale-harmony"))
         let V = ChordSymbol(degree: 4, quality: .major)
