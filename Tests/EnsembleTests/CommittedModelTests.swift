@@ -31,6 +31,18 @@ import Testing
         #expect(e.corpus.trigramOverlap > 3 * e.randomInKey.trigramOverlap)
     }
 
+    /// The same measure for the bass, on chorales kept out of its training.
+    @Test func bassContinuationsStayCloserToTheChoralesThanRandomNotes() throws {
+        let model = try StyleModel.load(contentsOf: modelPath("chorale-bass"))
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/heldout-chorale-bass.txt").path
+        let tunes = try HeldOutTune.parse(String(contentsOfFile: path, encoding: .utf8), file: path)
+        #expect(tunes.count >= 20)
+        let e = StyleEvaluation.run(model: model, tunes: tunes, promptBars: 4, totalBars: 8, seed: 1, takes: 5)
+        print(e)
+        #expect(e.generated.logLikelihoodPerStep > e.randomInKey.logLikelihoodPerStep + 2)
+        #expect(e.generated.trigramOverlap > 3 * e.randomInKey.trigramOverlap)
+    }
+
     @Test func drummerPutsKicksOnStrongBeats() throws {
         let model = try StyleModel.load(contentsOf: modelPath("grooves-drums"))
         var rng = SeededRandom(seed: 5)
