@@ -96,8 +96,10 @@ public struct StyleModel: Sendable {
 
     /// Drums hear the position, whether this bar ends a four-bar group (where fills and
     /// variations go), the same step a bar ago (so a groove repeats), then the last steps.
+    /// In the first bar "a bar ago" is -1 rather than missing, so the last steps still count
+    /// and the opening bar is one groove, not a blend of all of them.
     func drumContext(_ history: ArraySlice<UInt16>, position: Int, phraseEnd: Bool) -> [Int?] {
-        let barAgo: Int? = history.count >= barSteps ? Int(history[history.endIndex - barSteps]) : nil
+        let barAgo = history.count >= barSteps ? Int(history[history.endIndex - barSteps]) : -1
         return [position, phraseEnd ? 1 : 0, barAgo] + (0..<order).map { i in history.count > i ? Int(history[history.endIndex - 1 - i]) : nil }
     }
 

@@ -72,8 +72,17 @@ extension StyleModel {
     }
 
     /// The next chord of a progression, relative to the key, given the chords so far.
+    /// Chords below 2% are left out: they are mostly the smoothing's share and the chord
+    /// finder's mistakes (a passing tone read as a seventh), not the style.
     public func nextChord(after history: [ChordSymbol], minor: Bool, rng: inout SeededRandom) -> ChordSymbol {
-        let options = chordProbabilities(after: history, minor: minor)
+        nextChord(after: history, minor: minor, floor: 0.02, rng: &rng)
+    }
+
+    /// The same with a settable floor (0 samples the full smoothed distribution).
+    public func nextChord(after history: [ChordSymbol], minor: Bool, floor: Double, rng: inout SeededRandom) -> ChordSymbol {
+        let all = chordProbabilities(after: history, minor: minor)
+        let kept = all.filter { $0.probability >= floor }
+        let options = kept.isEmpty ? all : kept
         guard !options.isEmpty else { return ChordSymbol(degree: 0, quality: minor ? .minor : .major) }
         return options[sample(options.map(\.probability), rng: &rng)].chord
     }

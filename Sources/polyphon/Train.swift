@@ -76,6 +76,8 @@ struct StyleReport: ParsableCommand {
     @Option(help: "Instead of evaluating, write the first --bars bars of these MIDI files' top voices to --heldout.")
     var export: [String] = []
     @Option(help: "With --export: the voice to take, lead (highest) or bass (lowest).") var voice: String = "lead"
+    @Option(help: "Instead of evaluating, print this many bars the model plays (any role).") var sample: Int?
+    @Option(help: "With --sample: the key of a lead or bass line.") var key: String = "D major"
 
     func run() throws {
         if !export.isEmpty {
@@ -96,6 +98,12 @@ struct StyleReport: ParsableCommand {
             return
         }
         let m = try StyleModel.load(contentsOf: model)
+        if let sample {
+            guard let k = Key(parsing: key, defaultMode: .ionian) else { throw ValidationError("--key: not a key: '\(key)'") }
+            print(m.summary)
+            print(StyleSample.text(m, bars: sample, key: k, seed: seed))
+            return
+        }
         guard let text = try? String(contentsOfFile: heldout, encoding: .utf8) else { throw ValidationError("cannot read '\(heldout)'") }
         let tunes = try HeldOutTune.parse(text, file: heldout)
         print(m.summary)
