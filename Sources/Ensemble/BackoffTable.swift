@@ -72,16 +72,12 @@ struct BackoffTable: Sendable, Equatable {
         return distribution(context)[i]
     }
 
-    /// Drops contexts (longer than one feature) seen fewer than `minCount` times, and symbols
-    /// seen once in contexts longer than two: rare long contexts are noise, and they are most
-    /// of the file.
+    /// Drops contexts (longer than one feature) seen fewer than `minCount` times: rare long
+    /// contexts are most of the file and add little. Symbol counts inside a kept context stay
+    /// whole — dropping the ones seen once made longer orders score worse on held-out tunes
+    /// (validation on a tenth of the fiddle tunes: -2.30 nats/step kept, -2.49 dropped, order 4).
     mutating func prune(minCount: Int) {
         contexts = contexts.filter { $0.key.count <= 1 || $0.value.total >= minCount }
-        for (key, tally) in contexts where key.count > 2 {
-            let kept = tally.counts.filter { $0.value > 1 }
-            if kept.isEmpty { contexts[key] = nil; continue }
-            contexts[key] = Tally(total: kept.values.reduce(0, +), counts: kept)
-        }
     }
 
     /// Halves every count, dropping what reaches zero: old evidence fades, recent playing stays.

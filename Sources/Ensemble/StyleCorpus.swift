@@ -99,8 +99,9 @@ extension MIDIFile {
             sounding.removeAll { $0.onset + $0.duration <= beat }
             var weights = [Double](repeating: 0, count: 12)
             for n in sounding {
+                // Notes struck inside the beat are often passing tones: they count half.
                 let overlap = min(beat + 1, n.onset + n.duration) - max(beat, n.onset)
-                if overlap > 0 { weights[((n.pitch - tonic) % 12 + 12) % 12] += overlap }
+                if overlap > 0 { weights[((n.pitch - tonic) % 12 + 12) % 12] += overlap * (n.onset > beat + 0.01 ? 0.5 : 1) }
             }
             let bass = sounding.filter { $0.onset <= beat + 0.01 }.min { $0.pitch < $1.pitch } ?? sounding.min { $0.pitch < $1.pitch }
             if weights.reduce(0, +) >= 0.5, let bass,
@@ -167,7 +168,7 @@ enum ChordFinder {
                     score -= k == 2 ? 0.1 * total : 0.35 * total  // a missing fifth is usual
                 }
                 if bass == root.pc { score += 0.3 * total }
-                if q.intervals.count == 4 { score -= 0.15 * total }
+                if q.intervals.count == 4 { score -= 0.25 * total }
                 if best == nil || score > best!.1 { best = (ChordSymbol(degree: root.degree, quality: q), score) }
             }
         }

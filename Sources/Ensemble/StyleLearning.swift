@@ -16,12 +16,13 @@ extension StyleModel {
         tables["rhythm"]?.add(step.sixteenths, context: rc, weight: weight)
     }
 
-    /// Learns a groove: one bitmask per sixteenth, starting on a downbeat.
+    /// Learns a groove: one bitmask per sixteenth, starting on a downbeat. Every fourth bar
+    /// counts as a phrase end, where a drummer fills or varies.
     public mutating func learn(groove steps: [UInt16]) {
         guard !steps.isEmpty, tables["drums"] != nil else { return }
         for t in 0..<steps.count {
             let history = steps[max(0, t - barSteps - order)..<t]
-            let context = drumContext(history, position: t % barSteps)
+            let context = drumContext(history, position: t % barSteps, phraseEnd: (t / barSteps) % 4 == 3)
             tables["drums"]!.add(Int(steps[t]), context: context)
         }
         sequences += 1
@@ -51,7 +52,8 @@ extension StyleModel {
 
 /// A model that keeps learning while it plays, for a live player: a few bars of their
 /// playing already bend the answers towards their style. Memory stays bounded: when the
-/// contexts pass `maxContexts`, every count is halved, so the oldest evidence fades first.
+/// contexts pass `maxContexts` (the base model's plus `extraContexts`), every count is halved,
+/// so the oldest evidence fades first — the corpus too, as the player's style takes over.
 /// Used from one thread (the conductor).
 public final class OnlineStyle {
     public private(set) var model: StyleModel
@@ -62,14 +64,14 @@ public final class OnlineStyle {
     public var weight: Int
 
     /// Starts from `base` (a trained model, or an untrained one) and learns on top of it.
-    public init(base: StyleModel, maxContexts: Int = 20_000, weight: Int = 4) {
+    public init(base: StyleModel, extraContexts: Int = 20_000, weight: Int = 4) {
         model = base
-        self.maxContexts = maxContexts
+        maxContexts = base.contextCount + extraContexts
         self.weight = weight
     }
 
     public convenience init(role: Role = .lead, maxContexts: Int = 20_000) {
-        self.init(base: StyleModel(role: role), maxContexts: maxContexts, weight: 1)
+        self.init(base: StyleModel(role: role), extraContexts: maxContexts, weight: 1)
     }
 
     public func learn(_ step: MelodyStep) {

@@ -49,7 +49,7 @@ public struct StyleModel: Sendable {
                 "rhythm": BackoffTable(features: ["position"] + history.map { "length-" + $0 }, alphabet: Array(1...16)),
             ]
         case .drums:
-            return ["drums": BackoffTable(features: ["position", "bar-ago"] + history.map { "step-" + $0 }, alphabet: [0])]
+            return ["drums": BackoffTable(features: ["position", "phrase-end", "bar-ago"] + history.map { "step-" + $0 }, alphabet: [0])]
         case .harmony:
             let all = (0..<7).flatMap { d in Chord.Quality.allCases.map { ChordSymbol(degree: d, quality: $0).code } }
             return ["chords": BackoffTable(features: ["minor"] + history.map { "chord-" + $0 }, alphabet: all)]
@@ -94,9 +94,13 @@ public struct StyleModel: Sendable {
         [position] + (0..<order).map { i in history.count > i ? history[history.endIndex - 1 - i].sixteenths : nil }
     }
 
-    func drumContext(_ history: ArraySlice<UInt16>, position: Int) -> [Int?] {
-        let barAgo: Int? = history.count >= barSteps ? Int(history[history.endIndex - barSteps]) : nil
-        return [position, barAgo] + (0..<order).map { i in history.count > i ? Int(history[history.endIndex - 1 - i]) : nil }
+    /// Drums hear the position, whether this bar ends a four-bar group (where fills and
+    /// variations go), the same step a bar ago (so a groove repeats), then the last steps.
+    /// In the first bar "a bar ago" is -1 rather than missing, so the last steps still count
+    /// and the opening bar is one groove, not a blend of all of them.
+    func drumContext(_ history: ArraySlice<UInt16>, position: Int, phraseEnd: Bool) -> [Int?] {
+        let barAgo = history.count >= barSteps ? Int(history[history.endIndex - barSteps]) : -1
+        return [position, phraseEnd ? 1 : 0, barAgo] + (0..<order).map { i in history.count > i ? Int(history[history.endIndex - 1 - i]) : nil }
     }
 
     func chordContext(_ history: ArraySlice<ChordSymbol>, minor: Bool) -> [Int?] {

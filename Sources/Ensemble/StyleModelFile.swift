@@ -100,8 +100,8 @@ extension StyleModel {
             let name = String(try field("table"))
             guard tables[name] != nil else { throw fail("expected a table of a \(role.rawValue) model (\(tables.keys.sorted().joined(separator: ", "))), found '\(name)'") }
             let features = try field("features").split(separator: " ").map(String.init)
-            guard features.count == order + (name == "drums" ? 2 : 1) else {
-                throw fail("expected \(order + (name == "drums" ? 2 : 1)) features for order \(order), found \(features.count)")
+            guard features.count == order + (name == "drums" ? 3 : 1) else {
+                throw fail("expected \(order + (name == "drums" ? 3 : 1)) features for order \(order), found \(features.count)")
             }
             var alphabet: [Int] = []
             for word in try field("alphabet").split(separator: " ") {

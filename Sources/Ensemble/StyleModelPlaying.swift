@@ -54,21 +54,35 @@ extension StyleModel {
     /// The drum hits (a `DrumClass` bitmask) for the sixteenth at `position`, given the
     /// previous steps (most recent last; a bar or more lets the groove repeat itself).
     public func nextDrumStep(after history: [UInt16], position: Int, rng: inout SeededRandom) -> UInt16 {
+        nextDrumStep(after: history, position: position, phraseEnd: false, rng: &rng)
+    }
+
+    /// The same, in the last bar of a phrase when `phraseEnd` is set: where the corpus fills.
+    public func nextDrumStep(after history: [UInt16], position: Int, phraseEnd: Bool, rng: inout SeededRandom) -> UInt16 {
         guard let table = tables["drums"], !table.alphabet.isEmpty else { return 0 }
-        let p = table.distribution(drumContext(history.suffix(barSteps + order), position: position % barSteps))
+        let p = table.distribution(drumContext(history.suffix(barSteps + order), position: position % barSteps, phraseEnd: phraseEnd))
         return UInt16(truncatingIfNeeded: table.alphabet[sample(p, rng: &rng)])
     }
 
     /// Probability that the step at `position` contains every class in `mask`.
-    public func drumProbability(of mask: UInt16, after history: [UInt16], position: Int) -> Double {
+    public func drumProbability(of mask: UInt16, after history: [UInt16], position: Int, phraseEnd: Bool = false) -> Double {
         guard let table = tables["drums"] else { return 0 }
-        let p = table.distribution(drumContext(history.suffix(barSteps + order), position: position % barSteps))
+        let p = table.distribution(drumContext(history.suffix(barSteps + order), position: position % barSteps, phraseEnd: phraseEnd))
         return zip(table.alphabet, p).filter { UInt16(truncatingIfNeeded: $0.0) & mask == mask }.map(\.1).reduce(0, +)
     }
 
     /// The next chord of a progression, relative to the key, given the chords so far.
+    /// Chords below 2% are left out: they are mostly the smoothing's share and the chord
+    /// finder's mistakes (a passing tone read as a seventh), not the style.
     public func nextChord(after history: [ChordSymbol], minor: Bool, rng: inout SeededRandom) -> ChordSymbol {
-        let options = chordProbabilities(after: history, minor: minor)
+        nextChord(after: history, minor: minor, floor: 0.02, rng: &rng)
+    }
+
+    /// The same with a settable floor (0 samples the full smoothed distribution).
+    public func nextChord(after history: [ChordSymbol], minor: Bool, floor: Double, rng: inout SeededRandom) -> ChordSymbol {
+        let all = chordProbabilities(after: history, minor: minor)
+        let kept = all.filter { $0.probability >= floor }
+        let options = kept.isEmpty ? all : kept
         guard !options.isEmpty else { return ChordSymbol(degree: 0, quality: minor ? .minor : .major) }
         return options[sample(options.map(\.probability), rng: &rng)].chord
     }

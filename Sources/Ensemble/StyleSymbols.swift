@@ -96,6 +96,10 @@ public struct ChordSymbol: Hashable, Sendable, CustomStringConvertible {
         self.init(degree: code / 16, quality: Chord.Quality.allCases[q])
     }
 
+    /// The diatonic chord on the same degree (triad or seventh), for parts that think in the
+    /// key's scale; `pitchClasses(in:)` keeps the quality's own tones (a major II, a raised leading tone).
+    public func chord(in key: Key) -> Chord { Chord(key: key, degree: degree, size: quality.intervals.count) }
+
     /// Pitch classes of this chord in `key`: the root is the key's degree, the rest from the quality.
     public func pitchClasses(in key: Key) -> [PitchClass] {
         let root = key.note(degree: degree, octave: 0)

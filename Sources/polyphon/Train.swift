@@ -75,14 +75,18 @@ struct StyleReport: ParsableCommand {
     @Option var seed: UInt64 = 1
     @Option(help: "Instead of evaluating, write the first --bars bars of these MIDI files' top voices to --heldout.")
     var export: [String] = []
+    @Option(help: "With --export: the voice to take, lead (highest) or bass (lowest).") var voice: String = "lead"
+    @Option(help: "Instead of evaluating, print this many bars the model plays (any role).") var sample: Int?
+    @Option(help: "With --sample: the key of a lead or bass line.") var key: String = "D major"
 
     func run() throws {
         if !export.isEmpty {
-            var lines = ["# Held-out melodies: the first \(bars) bars of public-domain fiddle tunes (music21 corpus), never trained on.",
+            guard voice == "lead" || voice == "bass" else { throw ValidationError("--voice must be lead or bass") }
+            var lines = ["# Held-out \(voice) lines: the first \(bars) bars of public-domain tunes (music21 corpus), never trained on.",
                          "# tune NAME | KEY | FIRST MIDI PITCH | STEPS (interval/sixteenths@position, r = rest)"]
             for path in try midiPaths(export) {
                 let file = try MIDIFile(contentsOf: path)
-                guard let line = file.melody(.highest) else { continue }
+                guard let line = file.melody(voice == "lead" ? .highest : .lowest) else { continue }
                 let k = file.key()
                 let key = Key(tonic: PitchClass(k.tonic), mode: k.minor ? .aeolian : .ionian)
                 let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
@@ -94,6 +98,12 @@ struct StyleReport: ParsableCommand {
             return
         }
         let m = try StyleModel.load(contentsOf: model)
+        if let sample {
+            guard let k = Key(parsing: key, defaultMode: .ionian) else { throw ValidationError("--key: not a key: '\(key)'") }
+            print(m.summary)
+            print(StyleSample.text(m, bars: sample, key: k, seed: seed))
+            return
+        }
         guard let text = try? String(contentsOfFile: heldout, encoding: .utf8) else { throw ValidationError("cannot read '\(heldout)'") }
         let tunes = try HeldOutTune.parse(text, file: heldout)
         print(m.summary)
