@@ -7,7 +7,7 @@ enum StyleSample {
         var rng = SeededRandom(seed: seed, stream: "style-sample")
         let bar = model.barSteps
         switch model.role {
-        case .lead, .bass:
+        case .lead, .bass, .texture:
             let start = key.note(degree: 0, octave: model.role == .lead ? 5 : 2)
             let range = model.role == .lead ? (start - 5)...(start + 16) : (start - 5)...(start + 14)
             let notes = model.line(after: [MelodyStep(interval: 0, sixteenths: 4, position: bar - 4)], from: start,
