@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs what Polyphon needs on Debian (12+). Idempotent: installs only what is missing.
 #   bash deploy/setup-debian.sh          # to build and run
+#   bash deploy/setup-debian.sh --bench  # also scsynth and Csound for Benchmarks/versus.py
 #   bash deploy/setup-debian.sh --test   # also the test tools (liblo-tools, python-osc, JACK-Client, pytest,
 #                                        # librosa for the independent beat-tracker check)
 set -euo pipefail
 want_test=0
+want_bench=0
 [ "${1:-}" = "--test" ] && want_test=1
+[ "${1:-}" = "--bench" ] && want_bench=1
 
 # fluidsynth and a General MIDI SoundFont for the acoustic instruments.
 packages=(jackd2 libjack-jackd2-dev liblo-dev pkg-config libfluidsynth-dev fluid-soundfont-gm)
 [ "$want_test" = 1 ] && packages+=(liblo-tools procps python3 python3-pip)
+# The engines Benchmarks/versus.py compares against: SuperCollider's scsynth and Csound.
+[ "$want_bench" = 1 ] && packages+=(supercollider-server csound python3 python3-numpy)
 
 missing=()
 for p in "${packages[@]}"; do
