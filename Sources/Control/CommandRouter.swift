@@ -461,6 +461,7 @@ public final class CommandRouter: Sendable {
             .string("audio"), .int(f.audioRunning ? 1 : 0),
             .string("bar"), .int(Int32(clamping: f.conductor.bar)),
             .string("chord"), .string(f.conductor.chord.description),
+            .string("section"), .string(f.conductor.section),
             .string("received"), .int(Int32(clamping: f.oscReceived)),
             .string("rejected"), .int(Int32(clamping: f.oscRejected)),
             .string("malformed"), .int(Int32(clamping: f.oscMalformed)),

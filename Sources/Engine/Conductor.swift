@@ -33,15 +33,18 @@ public struct ConductorSnapshot: Sendable {
     public var appliedTempo: Double = 0
     public var key = Key(tonic: PitchClass(0), mode: .ionian)
     public var chord = Chord(key: Key(tonic: PitchClass(0), mode: .ionian), degree: 0)
+    /// The form's section: groove, lift, breakdown or build.
+    public var section = "groove"
 
     public init() {}
 
-    init(bar: Int, beat: Int, appliedTempo: Double, key: Key, chord: Chord) {
+    init(bar: Int, beat: Int, appliedTempo: Double, key: Key, chord: Chord, section: String) {
         self.bar = bar
         self.beat = beat
         self.appliedTempo = appliedTempo
         self.key = key
         self.chord = chord
+        self.section = section
     }
 }
 
@@ -244,7 +247,8 @@ public final class Conductor: @unchecked Sendable {
         horizon = target
         snapshotLock.withLock {
             $0 = ConductorSnapshot(bar: max(0, bar), beat: max(0, nextBeat - 1) % meter.beatsPerBar,
-                                   appliedTempo: tempo, key: currentKey, chord: currentChord)
+                                   appliedTempo: tempo, key: currentKey, chord: currentChord,
+                                   section: band.section.rawValue)
         }
     }
 

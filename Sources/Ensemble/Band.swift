@@ -17,6 +17,8 @@ public final class Band {
     private var current: (context: BarContext, startBeat: Double)?
     private var answerRandom: SeededRandom
     public let form = Form()
+    /// The section of the bar planned last (for status replies).
+    public private(set) var section = Section.groove
 
     public init(specs: [AgentSpec], seed: UInt64, models: StyleModels = StyleModels()) {
         agents = specs.map { spec -> any Agent in
@@ -91,6 +93,7 @@ public final class Band {
         }
         let next = leader.peekChord(after: index, key: key)
         let section = form.section(bar: index, density: density)
+        self.section = section
         let along = Double(index % Form.cycle % 4) / 3
         // A build ends every bar with a fill; otherwise fills mark the phrase ends.
         let isPhraseEnd = index % BandLeader.phraseLength == BandLeader.phraseLength - 1 || section == .build
