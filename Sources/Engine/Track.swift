@@ -6,7 +6,7 @@ import DSP
 /// Voice storage is allocated in `init` on a control thread and freed by `deallocate()` from the
 /// renderer's deinit.
 struct Track {
-    enum Kind { case synth, drums }
+    enum Kind { case synth, fm, drums }
 
     let kind: Kind
     /// The A and B ends of the timbre morph (B = A when the agent has no morph).
@@ -17,12 +17,16 @@ struct Track {
     let voices: UnsafeMutablePointer<SynthVoice>
     let voiceCount: Int
     let unison: Int
+    /// FM voices and the A/B ends of an FM morph.
+    let fmVoices: UnsafeMutablePointer<FMVoice>
+    var fmA: FMSettings
+    var fmB: FMSettings
     let drums: UnsafeMutablePointer<DrumVoice>
     var kitA: DrumKitSettings.Tuning
     var kitB: DrumKitSettings.Tuning
-    static let drumSounds: [DrumSound] = [.kick, .snare, .clap, .closedHat, .openHat]
+    static let drumSounds: [DrumSound] = [.kick, .snare, .clap, .closedHat, .openHat, .lowTom, .midTom, .highTom, .percussion]
     /// `drumSounds.count`, as a literal the audio thread can read without touching the array.
-    static var drumCount: Int { 5 }
+    static var drumCount: Int { 9 }
     var nextAge: UInt32 = 0
     var strip: ChannelStrip
     var brightness: Smoother
@@ -39,6 +43,8 @@ struct Track {
     init(instrument: InstrumentSpec, morphTo: InstrumentSpec?, gain: Float, pan: Float, reverb: Float, delay: Float,
          sampleRate: Float, seed: UInt32) {
         var kit = DrumKitSettings()
+        fmA = FMSettings()
+        fmB = fmA
         switch instrument {
         case .subtractive(let s):
             kind = .synth
@@ -46,6 +52,14 @@ struct Track {
             if case .subtractive(let b)? = morphTo { settingsB = b; hasMorph = true } else { settingsB = s; hasMorph = false }
             unison = min(max(1, s.unison), 4)
             voiceCount = max(1, s.polyphony) * unison
+        case .fm(let f):
+            kind = .fm
+            fmA = f
+            if case .fm(let b)? = morphTo { fmB = b; hasMorph = true } else { fmB = f; hasMorph = false }
+            settings = SynthSettings()
+            settingsB = settings
+            unison = 1
+            voiceCount = max(1, f.polyphony)
         case .drumKit(let k):
             kind = .drums
             kit = k
@@ -57,6 +71,8 @@ struct Track {
         }
         voices = .allocate(capacity: max(1, voiceCount))
         for i in 0..<max(1, voiceCount) { (voices + i).initialize(to: SynthVoice(seed: seed &+ UInt32(i) &* 40_503)) }
+        fmVoices = .allocate(capacity: max(1, voiceCount))
+        fmVoices.initialize(repeating: FMVoice(), count: max(1, voiceCount))
         kitA = kit.tuning
         if case .drumKit(let b)? = morphTo { kitB = b.tuning } else { kitB = kitA }
         drums = .allocate(capacity: Track.drumSounds.count)
@@ -73,6 +89,8 @@ struct Track {
     func deallocate() {
         voices.deinitialize(count: max(1, voiceCount))
         voices.deallocate()
+        fmVoices.deinitialize(count: max(1, voiceCount))
+        fmVoices.deallocate()
         drums.deinitialize(count: Track.drumSounds.count)
         drums.deallocate()
         lfo.deallocate()
@@ -88,6 +106,10 @@ struct Track {
         case 39: 2
         case 42, 44: 3
         case 46: 4
+        case 41, 43: 5
+        case 45, 47: 6
+        case 48, 50: 7
+        case 37, 54, 56, 75, 76, 77: 8
         default: -1
         }
     }
@@ -101,11 +123,26 @@ struct Track {
             if index == 3 { drums[4].choke(sampleRate: sampleRate) }
             // Drum hits take the morph where it stands when they start.
             let m = morph.value
-            let tune = kitA.tune[index] + (kitB.tune[index] - kitA.tune[index]) * m
-            let decay = kitA.decay[index] + (kitB.decay[index] - kitA.decay[index]) * m
-            drums[index].tune = tune
-            drums[index].decay = decay
+            drums[index].tune = kitA.tune[index] + (kitB.tune[index] - kitA.tune[index]) * m
+            drums[index].decay = kitA.decay[index] + (kitB.decay[index] - kitA.decay[index]) * m
+            drums[index].tone = kitA.tone[index] + (kitB.tone[index] - kitA.tone[index]) * m
             drums[index].trigger(velocity: velocity, sampleRate: sampleRate)
+            return
+        }
+        if case .fm = kind {
+            // A free voice, else the oldest; FM voices retrigger from their current levels.
+            let f = hasMorph ? fmA.morphed(to: fmB, morph.value) : fmA
+            var chosen = 0
+            var oldest = UInt32.max
+            for i in 0..<voiceCount {
+                if !fmVoices[i].isActive { chosen = i; break }
+                if voices[i].age < oldest { oldest = voices[i].age; chosen = i }
+            }
+            nextAge &+= 1
+            // The synth voice slot keeps the FM voice's age and gate.
+            voices[chosen].age = nextAge
+            voices[chosen].gate = true
+            fmVoices[chosen].start(note: note, velocity: velocity, settings: f, sampleRate: sampleRate)
             return
         }
         let s = settings.morphed(to: settingsB, morph.value)
@@ -140,6 +177,14 @@ struct Track {
     // real time
     @_noAllocation @_noLocks
     mutating func noteOff(_ note: UInt8) {
+        if case .fm = kind {
+            for i in 0..<voiceCount where fmVoices[i].isActive && fmVoices[i].note == note && voices[i].gate {
+                fmVoices[i].stop()
+                voices[i].gate = false
+                return
+            }
+            return
+        }
         guard case .synth = kind else { return }
         var stopped = false
         for i in 0..<voiceCount where voices[i].gate && voices[i].note == note && voices[i].fadeRemaining == 0 {
@@ -157,6 +202,7 @@ struct Track {
     @_noAllocation @_noLocks
     mutating func allNotesOff() {
         for i in 0..<voiceCount { voices[i].stop() }
+        if case .fm = kind { for i in 0..<voiceCount { fmVoices[i].stop() } }
     }
 
     // real time
@@ -165,6 +211,8 @@ struct Track {
         var n = 0
         if case .synth = kind {
             for i in 0..<voiceCount where voices[i].isActive { n += 1 }
+        } else if case .fm = kind {
+            for i in 0..<voiceCount where fmVoices[i].isActive { n += 1 }
         } else {
             for i in 0..<Track.drumCount where drums[i].isActive { n += 1 }
         }
@@ -207,6 +255,14 @@ struct Track {
                         resets += 1
                     }
                 }
+            } else if case .fm = kind {
+                let f = hasMorph && m0 > 0 ? fmA.morphed(to: fmB, m0) : fmA
+                for i in 0..<voiceCount where fmVoices[i].isActive {
+                    sounding = true
+                    if !fmVoices[i].render(into: scratch, count: count, settings: f, brightness: bright, sampleRate: sampleRate) {
+                        resets += 1
+                    }
+                }
             } else {
                 for i in 0..<Track.drumCount where drums[i].isActive {
                     sounding = true
@@ -237,6 +293,8 @@ struct Track {
                 voices[i].amp.kill()
                 voices[i].fadeRemaining = 0
             }
+        } else if case .fm = kind {
+            for i in 0..<voiceCount where fmVoices[i].isActive { fmVoices[i].kill() }
         } else {
             for i in 0..<Track.drumCount where drums[i].isActive { drums[i].trigger(velocity: 0, sampleRate: sampleRate) }
         }
@@ -245,16 +303,21 @@ struct Track {
 
 extension DrumKitSettings {
     /// Each piece's pitch and decay multipliers, flattened for the audio thread.
+    /// Semitones, decay multipliers and tones per piece.
     struct Tuning {
         var tune: InlineArray<9, Float>
         var decay: InlineArray<9, Float>
+        var tone: InlineArray<9, Float>
     }
 
     var tuning: Tuning {
-        var t = Tuning(tune: InlineArray(repeating: 1), decay: InlineArray(repeating: 1))
+        var t = Tuning(tune: InlineArray(repeating: 0), decay: InlineArray(repeating: 1), tone: InlineArray(repeating: 0.5))
+        // The kit-wide `tune` is a frequency multiplier (1 = stock); pieces add semitones.
+        let kitSemitones = 12 * fastLog2(max(tune, 0.01))
         for i in 0..<min(9, pieces.count) {
-            t.tune[i] = tune * Float(fastExp2(pieces[i].tune / 12))
+            t.tune[i] = kitSemitones + pieces[i].tune
             t.decay[i] = decay * pieces[i].decay
+            t.tone[i] = pieces[i].tone
         }
         return t
     }
