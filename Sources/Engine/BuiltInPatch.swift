@@ -17,7 +17,7 @@ density = 0.6
 seed = 1
 
 [master]
-gain = 0.9
+gain = 1.0
 ceiling = -1.0     # dBFS, the limiter never lets a sample past this
 
 [reverb]           # a send effect: agents feed it with `reverb = level`
@@ -35,7 +35,7 @@ ratio = 2
 [agent.drums]
 role = "drums"
 instrument = "drumkit"
-gain = 0.9
+gain = 0.75
 kick_tune = -1
 snare_decay = 0.9
 reverb = 0.08
@@ -73,7 +73,7 @@ octave = 4
 lfo_shape = "triangle"
 lfo_rate = 0.3
 lfo_cutoff = 0.3
-gain = 0.5
+gain = 0.55
 pan = -0.25
 reverb = 0.25
 
@@ -93,7 +93,7 @@ polyphony = 3
 octave = 5
 lfo_rate = 5.5
 lfo_pitch = 8      # a light vibrato
-gain = 0.5
+gain = 0.7
 pan = 0.25
 reverb = 0.2
 delay = 0.18

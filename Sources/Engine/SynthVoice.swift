@@ -94,8 +94,10 @@ struct SynthVoice {
     mutating func configure(_ settings: SynthSettings, sampleRate: Float) {
         amp.configure(attack: settings.attack, decay: settings.decay, sustain: settings.sustain,
                       release: settings.release, sampleRate: sampleRate)
+        // The filter envelope only steers the cutoff, which is set once per control step: it runs
+        // at the control rate (one `next()` per step), which costs 1/32 of running it per sample.
         filterEnvelope.configure(attack: settings.attack * 0.5, decay: settings.decay * 1.5, sustain: 0.2,
-                                 release: settings.release, sampleRate: sampleRate)
+                                 release: settings.release, sampleRate: sampleRate / Float(SynthVoice.step))
     }
 
     // real time
@@ -106,18 +108,43 @@ struct SynthVoice {
         filterEnvelope.gateOff()
     }
 
-    /// One sample of `wave`, advancing the oscillator.
+    /// Writes (or adds, times `level`) `n` samples of `wave` into `w`. The switch sits outside
+    /// the loop, so each loop runs one waveform with no per-sample branch on it.
     // real time
     @inline(__always) @_noAllocation @_noLocks
-    static func sample(_ wave: Wave, _ o: inout Oscillator, _ inc: Float, _ width: Float, _ noise: inout Noise) -> Float {
-        switch wave {
-        case .saw: return o.next(.saw, increment: inc)
-        case .square: return o.next(.square, increment: inc)
-        case .triangle: return o.next(.triangle, increment: inc)
-        case .sine: return o.next(.sine, increment: inc)
-        case .pulse: return o.next(.pulse, increment: inc, width: width)
-        case .noise: return noise.next()
+    static func run(_ wave: Wave, _ osc: inout Oscillator, _ inc: Float, _ width: Float, _ noise: inout Noise,
+                    into w: UnsafeMutablePointer<Float>, _ n: Int, add: Bool) {
+        var o = osc
+        if add {
+            switch wave {
+            case .saw: for j in 0..<n { w[j] += o.next(.saw, increment: inc) }
+            case .square: for j in 0..<n { w[j] += o.next(.square, increment: inc) }
+            case .triangle: for j in 0..<n { w[j] += o.next(.triangle, increment: inc) }
+            case .sine: for j in 0..<n { w[j] += o.next(.sine, increment: inc) }
+            case .pulse: for j in 0..<n { w[j] += o.next(.pulse, increment: inc, width: width) }
+            case .noise:
+                var r = noise
+                for j in 0..<n { w[j] += r.next() }
+                noise = r
+                o.phase += inc * Float(n)
+                o.phase -= floorFast(o.phase)
+            }
+        } else {
+            switch wave {
+            case .saw: for j in 0..<n { w[j] = o.next(.saw, increment: inc) }
+            case .square: for j in 0..<n { w[j] = o.next(.square, increment: inc) }
+            case .triangle: for j in 0..<n { w[j] = o.next(.triangle, increment: inc) }
+            case .sine: for j in 0..<n { w[j] = o.next(.sine, increment: inc) }
+            case .pulse: for j in 0..<n { w[j] = o.next(.pulse, increment: inc, width: width) }
+            case .noise:
+                var r = noise
+                for j in 0..<n { w[j] = r.next() }
+                noise = r
+                o.phase += inc * Float(n)
+                o.phase -= floorFast(o.phase)
+            }
         }
+        osc = o
     }
 
     /// Adds `count` samples into `out`. `lfo` holds the agent's LFO (-1...1) per control step from
@@ -126,7 +153,8 @@ struct SynthVoice {
     // real time
     @_noAllocation @_noLocks
     mutating func render(into out: UnsafeMutablePointer<Float>, count: Int, settings: SynthSettings, b: SynthSettings,
-                         morph0: Float, morph1: Float, lfo: UnsafePointer<Float>, brightness: Float, sampleRate: Float) -> Bool {
+                         morph0: Float, morph1: Float, lfo: UnsafePointer<Float>, work: UnsafeMutablePointer<Float>,
+                         brightness: Float, sampleRate: Float) -> Bool {
         var done = 0
         while done < count {
             var n = count - done
@@ -134,7 +162,7 @@ struct SynthVoice {
             renderRun(into: out + done, count: n, settings: settings, b: b,
                       morph0: morph0 + (morph1 - morph0) * Float(done) / Float(count),
                       morph1: morph0 + (morph1 - morph0) * Float(done + n) / Float(count),
-                      lfo: lfo, lfoOffset: done, brightness: brightness, sampleRate: sampleRate)
+                      lfo: lfo, lfoOffset: done, work: work, brightness: brightness, sampleRate: sampleRate)
             done += n
             if fadeRemaining > 0 {
                 fadeRemaining -= n
@@ -160,7 +188,7 @@ struct SynthVoice {
     @_noAllocation @_noLocks
     mutating func renderRun(into out: UnsafeMutablePointer<Float>, count: Int, settings: SynthSettings, b: SynthSettings,
                             morph0: Float, morph1: Float, lfo: UnsafePointer<Float>, lfoOffset: Int,
-                            brightness: Float, sampleRate: Float) {
+                            work: UnsafeMutablePointer<Float>, brightness: Float, sampleRate: Float) {
         let gain = velocity * level * (settings.detune == 0 ? 0.5 : 0.32)
         let baseCutoff = settings.cutoff * (0.15 + 0.85 * brightness)
             * fastExp2(settings.keyTrack * (Float(note) - 60) / 12)
@@ -187,24 +215,43 @@ struct SynthVoice {
             let inc1 = hz * inverseRate
             let inc2 = twoOscillators ? inc1 * fastExp2(settings.detune / 1200) : 0
             let width = min(max(settings.width + settings.lfoWidth * modulation, 0.05), 0.95)
-            filter.set(cutoff: baseCutoff * fastExp2(settings.envAmount * filterEnvelope.level + settings.lfoCutoff * modulation),
+            let envelope = filterEnvelope.next()
+            filter.set(cutoff: baseCutoff * fastExp2(settings.envAmount * envelope + settings.lfoCutoff * modulation),
                        resonance: settings.resonance, sampleRate: sampleRate)
-            let mode = settings.filterMode
-            for j in i..<(i + chunk) {
-                var s = SynthVoice.sample(waveA1, &a1, inc1, width, &noise)
-                if twoOscillators { s += SynthVoice.sample(waveA2, &a2, inc2, width, &noise) }
-                if morphing {
-                    var sb = SynthVoice.sample(waveB1, &b1, inc1, width, &noise)
-                    if twoOscillators { sb += SynthVoice.sample(waveB2, &b2, inc2, width, &noise) }
-                    s += (sb - s) * m
+            // Oscillators into the work buffer (A in `work`, B after it), then one loop of
+            // filter and envelopes.
+            let w = work, wb = work + SynthVoice.step
+            SynthVoice.run(waveA1, &a1, inc1, width, &noise, into: w, chunk, add: false)
+            if twoOscillators { SynthVoice.run(waveA2, &a2, inc2, width, &noise, into: w, chunk, add: true) }
+            if morphing {
+                SynthVoice.run(waveB1, &b1, inc1, width, &noise, into: wb, chunk, add: false)
+                if twoOscillators { SynthVoice.run(waveB2, &b2, inc2, width, &noise, into: wb, chunk, add: true) }
+                for j in 0..<chunk {
+                    w[j] += (wb[j] - w[j]) * m
                     m += mStep
                 }
-                if noiseLevel > 0 { s += noise.next() * noiseLevel }
-                _ = filterEnvelope.next()
-                let y = filter.process(s, mode: mode)
-                out[j] += y * amp.next() * gain * fade
-                fade -= fadeStep
             }
+            if noiseLevel > 0 { for j in 0..<chunk { w[j] += noise.next() * noiseLevel } }
+            let o = out + i
+            var f = filter
+            switch settings.filterMode {
+            case .lowPass:
+                for j in 0..<chunk {
+                    o[j] += f.process(w[j], mode: .lowPass) * amp.next() * gain * fade
+                    fade -= fadeStep
+                }
+            case .bandPass:
+                for j in 0..<chunk {
+                    o[j] += f.process(w[j], mode: .bandPass) * amp.next() * gain * fade
+                    fade -= fadeStep
+                }
+            case .highPass:
+                for j in 0..<chunk {
+                    o[j] += f.process(w[j], mode: .highPass) * amp.next() * gain * fade
+                    fade -= fadeStep
+                }
+            }
+            filter = f
             i += chunk
         }
         if !morphing {

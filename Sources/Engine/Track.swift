@@ -36,6 +36,8 @@ struct Track {
     /// chunk (`maxChunk / step + 2` of them).
     var modulator = LFO()
     let lfo: UnsafeMutablePointer<Float>
+    /// Oscillator work space for the voices: two control steps (A and B waves).
+    let work: UnsafeMutablePointer<Float>
     static var lfoCapacity: Int { Renderer.maxChunk / SynthVoice.step + 2 }
     /// Voices reset by the NaN guard.
     var resets = 0
@@ -84,6 +86,8 @@ struct Track {
         morph = Smoother(value: 0, time: 0.08, sampleRate: sampleRate)
         lfo = .allocate(capacity: Track.lfoCapacity)
         lfo.initialize(repeating: 0, count: Track.lfoCapacity)
+        work = .allocate(capacity: 2 * SynthVoice.step)
+        work.initialize(repeating: 0, count: 2 * SynthVoice.step)
     }
 
     func deallocate() {
@@ -94,6 +98,7 @@ struct Track {
         drums.deinitialize(count: Track.drumSounds.count)
         drums.deallocate()
         lfo.deallocate()
+        work.deallocate()
     }
 
     /// The kit piece a General MIDI drum note plays, or -1.
@@ -251,7 +256,7 @@ struct Track {
                     sounding = true
                     if hasMorph { voices[i].configure(s, sampleRate: sampleRate) }
                     if !voices[i].render(into: scratch, count: count, settings: s, b: settingsB, morph0: morph0, morph1: morph1,
-                                         lfo: lfo, brightness: bright, sampleRate: sampleRate) {
+                                         lfo: lfo, work: work, brightness: bright, sampleRate: sampleRate) {
                         resets += 1
                     }
                 }
