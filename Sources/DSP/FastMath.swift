@@ -18,16 +18,17 @@
 }
 
 /// sin(2π·cycles) for any finite phase, wrapped by the 1.5·2^23 rounding trick instead of an
-/// integer conversion, so NaN or huge phases give NaN or garbage but never trap. Error below 1e-4.
-/// The FM operators and LFOs use it where phase modulation can push the argument anywhere.
+/// integer conversion, so NaN or huge phases give NaN or garbage but never trap. A degree-7
+/// minimax polynomial on the folded quarter wave: error below 1e-6 (-120 dB), few enough
+/// multiplies that four FM operators stay cheap. Oscillators, FM operators and LFOs use it.
 @inlinable @_noAllocation @_noLocks public func fastSin(cycles: Float) -> Float {
     let r = (cycles + 12_582_912) - 12_582_912          // nearest integer for |cycles| < 2^22
     var p = cycles - r                                    // -0.5...0.5
-    // Fold to -0.25...0.25 where the odd polynomial is accurate.
+    // Fold to -0.25...0.25 where the odd polynomial is fitted.
     if p > 0.25 { p = 0.5 - p } else if p < -0.25 { p = -0.5 - p }
     let x = p * (2 * Float.pi)
     let x2 = x * x
-    return x * (1 - x2 * (1.0 / 6 - x2 * (1.0 / 120 - x2 * (1.0 / 5040 - x2 * (1.0 / 362_880)))))
+    return x * (0.999_996_6 - x2 * (0.166_648_3 - x2 * (0.008_306_327 - x2 * 0.000_183_636_9)))
 }
 
 /// log2(x) for x > 0 from the float's exponent and a cubic on the mantissa; error below 0.015
