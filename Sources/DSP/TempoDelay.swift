@@ -27,7 +27,8 @@ public struct TempoDelay: @unchecked Sendable {
 
     public init(maxSeconds: Float, sampleRate: Float) {
         self.sampleRate = sampleRate
-        capacity = max(4, Int(max(maxSeconds, 0.001) * sampleRate) + 4)
+        // At most 2^22 samples (87 s at 48 kHz): the read position's floor comes from float bits.
+        capacity = min(max(4, Int(max(maxSeconds.isFinite ? maxSeconds : 2, 0.001) * sampleRate) + 4), 1 << 22)
         left = .allocate(capacity: capacity)
         left.initialize(repeating: 0, count: capacity)
         right = .allocate(capacity: capacity)
@@ -65,14 +66,19 @@ public struct TempoDelay: @unchecked Sendable {
         let size = capacity
         for n in 0..<count {
             // Glide, but never faster than 0.2 samples per sample (±3 semitones of bend).
-            var step = (target - delay) * (1 - glide)
-            step = step > 0.2 ? 0.2 : (step < -0.2 ? -0.2 : step)
-            delay += step
+            if delay != target {
+                var step = (target - delay) * (1 - glide)
+                step = step > 0.2 ? 0.2 : (step < -0.2 ? -0.2 : step)
+                delay += step
+                if abs(target - delay) < 1e-4 { delay = target }
+            }
             // Fractional read `delay` samples behind the write head, linearly interpolated.
             var position = Float(w) - delay
             if position < 0 { position += Float(size) }
-            var i = Int(position)
-            let f = position - Float(i)
+            // floor by the 1.5·2^23 trick (no checked conversion); the fraction may read 1.
+            let y = (position - 0.5) + 12_582_912
+            var i = Int(y.bitPattern & 0x3F_FFFF)
+            let f = position - (y - 12_582_912)
             if i >= size { i -= size }
             var j = i + 1
             if j >= size { j = 0 }
