@@ -122,14 +122,20 @@ struct EffectBuses {
     static func addReturn(_ wl: UnsafeMutablePointer<Float>, _ wr: UnsafeMutablePointer<Float>,
                           into left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>,
                           level: inout Smoother, count: Int) {
-        let a = level.value
-        let b = level.advance(count)
-        let step = (b - a) / Float(count)
-        var g = a
+        if abs(level.value - level.target) < 1e-6 {
+            level.value = level.target
+            let g = level.value
+            for i in 0..<count {
+                left[i] += wl[i] * g
+                right[i] += wr[i] * g
+            }
+            return
+        }
+        // Fading: per sample, so where a block is split never changes a sample.
         for i in 0..<count {
+            let g = level.next()
             left[i] += wl[i] * g
             right[i] += wr[i] * g
-            g += step
         }
     }
 

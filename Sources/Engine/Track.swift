@@ -32,6 +32,8 @@ struct Track {
     var brightness: Smoother
     /// Timbre morph position between the A (0) and B (1) settings, smoothed at audio rate.
     var morph: Smoother
+    /// The morph smoother's per-sample coefficient, for voices that follow it sample by sample.
+    let morphCoefficient: Float
     /// The agent's LFO, run at control rate: one value per voice control step of the current
     /// chunk (`maxChunk / step + 2` of them).
     var modulator = LFO()
@@ -84,6 +86,7 @@ struct Track {
         strip = ChannelStrip(gain: gain, pan: pan, reverb: reverb, delay: delay, sampleRate: sampleRate)
         brightness = Smoother(value: 0.6, time: 0.4, sampleRate: sampleRate)
         morph = Smoother(value: 0, time: 0.08, sampleRate: sampleRate)
+        morphCoefficient = Envelope.coefficient(seconds: 0.08, sampleRate: sampleRate)
         lfo = .allocate(capacity: Track.lfoCapacity)
         lfo.initialize(repeating: 0, count: Track.lfoCapacity)
         work = .allocate(capacity: 2 * SynthVoice.step)
@@ -242,7 +245,7 @@ struct Track {
         let bright = brightness.value
         _ = brightness.advance(count)
         let m0 = morph.value
-        let m1 = morph.advance(count)
+        _ = morph.advance(count)
         var sounding = false
         if !strip.isClosed {
             scratch.update(repeating: 0, count: count)
@@ -251,11 +254,12 @@ struct Track {
                 let needsLFO = s.lfoPitch != 0 || s.lfoCutoff != 0 || s.lfoWidth != 0
                 if needsLFO { runLFO(s, count: count, sampleRate: sampleRate) }
                 // With no LFO depth the values are never used; the buffer keeps its old ones.
-                let morph0: Float = hasMorph ? m0 : 0, morph1: Float = hasMorph ? m1 : 0
+                let morphNow: Float = hasMorph ? m0 : 0, morphTarget: Float = hasMorph ? morph.target : 0
                 for i in 0..<voiceCount where voices[i].isActive {
                     sounding = true
                     if hasMorph { voices[i].configure(s, sampleRate: sampleRate) }
-                    if !voices[i].render(into: scratch, count: count, settings: s, b: settingsB, morph0: morph0, morph1: morph1,
+                    if !voices[i].render(into: scratch, count: count, settings: s, b: settingsB, morph: morphNow,
+                                         morphTarget: morphTarget, morphCoefficient: morphCoefficient,
                                          lfo: lfo, work: work, brightness: bright, sampleRate: sampleRate) {
                         resets += 1
                     }
@@ -297,6 +301,8 @@ struct Track {
             for i in 0..<voiceCount where voices[i].isActive {
                 voices[i].amp.kill()
                 voices[i].fadeRemaining = 0
+                voices[i].gainNow = 0
+                voices[i].stepLeft = 0
             }
         } else if case .fm = kind {
             for i in 0..<voiceCount where fmVoices[i].isActive { fmVoices[i].kill() }
