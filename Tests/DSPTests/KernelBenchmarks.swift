@@ -54,6 +54,13 @@ struct KernelBenchmarks {
                 }
             }
         }
+        for wave in [Waveform.saw, .pulse] {
+            measure("oscillator \(wave) block render, per voice", samples: n * blocks * voices, budget: 20) {
+                for _ in 0..<blocks {
+                    for k in 0..<voices { oscillators[k].render(wave, increment: increment(k), width: 0.4, into: out, count: n, adding: true) }
+                }
+            }
+        }
         measure("oscillator pulse with PWM, per voice", samples: n * blocks * voices, budget: 25) {
             for _ in 0..<blocks {
                 for k in 0..<voices {
