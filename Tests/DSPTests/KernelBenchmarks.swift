@@ -72,6 +72,23 @@ struct KernelBenchmarks {
             }
         }
 
+        let filters = UnsafeMutablePointer<StateVariableFilter>.allocate(capacity: voices)
+        defer { filters.deallocate() }
+        for k in 0..<voices {
+            var f = StateVariableFilter()
+            f.set(cutoff: 300 + 50 * Float(k), resonance: 0.5, sampleRate: 48000)
+            (filters + k).initialize(to: f)
+        }
+        measure("state-variable low-pass, per voice", samples: n * blocks * voices, budget: 20) {
+            for _ in 0..<blocks {
+                for k in 0..<voices {
+                    var f = filters[k]
+                    for i in 0..<n { out[i] = f.process(inL[i] + out[i] * 0.5, mode: .lowPass) }
+                    filters[k] = f
+                }
+            }
+        }
+
         let fm = UnsafeMutablePointer<FMVoice>.allocate(capacity: 16)
         defer { fm.deallocate() }
         for preset in [("electric piano", FMSettings.electricPiano), ("bass", FMSettings.bass)] {
