@@ -145,7 +145,9 @@ public struct DrumVoice: Sendable {
         var pitch = self.pitch
         var age = self.age
         let inverseRate = 1 / sampleRate
-        let clapBursts = Int32(sampleRate * 0.011)
+        let clapBursts = max(Int32(sampleRate * 0.011), 3)
+        let clapEnd: Int32
+        if case .clap = sound { clapEnd = clapBursts * 3 } else { clapEnd = 0 }
         for i in 0..<count {
             var sample: Float = 0
             if bodyLevel > 1e-5 {
@@ -160,13 +162,16 @@ public struct DrumVoice: Sendable {
                 }
                 bodyLevel *= bodyDecay
             }
-            var n = noise.next() * noiseLevel
-            if case .clap = sound, age < clapBursts * 3 {
-                // Three quick bursts before the tail: the sound of several hands.
-                n *= (age % clapBursts) < clapBursts / 3 ? 1.4 : 0.25
+            // Each part stops costing anything once it is 100 dB down (a kick is mostly body).
+            if noiseLevel > 1e-5 {
+                var n = noise.next() * noiseLevel
+                if age < clapEnd {
+                    // Three quick bursts before the tail: the sound of several hands.
+                    n *= (age % clapBursts) < clapBursts / 3 ? 1.4 : 0.25
+                }
+                sample += filter.process(n, mode: filterMode)
+                noiseLevel *= noiseDecay
             }
-            sample += filter.process(n, mode: filterMode)
-            noiseLevel *= noiseDecay
             age &+= 1
             out[i] += sample * gain
         }

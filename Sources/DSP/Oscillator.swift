@@ -77,6 +77,57 @@ public struct Oscillator: @unchecked Sendable {
         return value
     }
 
+    /// Renders `count` samples at a fixed increment into `out`, adding to it when `adding`.
+    ///
+    /// The same waveform as calling `next` per sample, about twice as fast: the phase of each
+    /// sample is computed from the start of a 32-sample stretch instead of accumulated, so the
+    /// samples do not wait on one another. Results match `next` to float rounding (1e-6), not
+    /// bit for bit. `width` is the pulse width for `.pulse`.
+    @inlinable @_noAllocation @_noLocks
+    public mutating func render(_ waveform: Waveform, increment dt: Float, width: Float = 0.5,
+                                into out: UnsafeMutablePointer<Float>, count: Int, adding: Bool) {
+        var t0 = phase
+        if !(t0 >= 0 && t0 < 1) { t0 = 0 }
+        var w = width
+        w = w > 0.01 ? (w < 0.99 ? w : 0.99) : 0.01
+        let band = WaveTables.band(dt)
+        let tables = self.tables
+        // A pulse at exactly half width is the square table: one read instead of two.
+        var waveform = waveform
+        if case .pulse = waveform, w == 0.5 { waveform = .square }
+        let shape: WaveTables.Shape
+        switch waveform {
+        case .saw, .pulse: shape = .saw
+        case .square: shape = .square
+        case .triangle: shape = .triangle
+        case .sine: shape = .saw   // unused
+        }
+        var done = 0
+        while done < count {
+            let n = min(32, count - done)
+            let o = out + done
+            for j in 0..<n {
+                var t = t0 + Float(j) * dt
+                t -= (t - 0.5 + 12_582_912) - 12_582_912     // wrap to 0...1 (1 reads as 0)
+                let v: Float
+                switch waveform {
+                case .sine: v = fastSin(cycles: t)
+                case .pulse:
+                    var t2 = t - w
+                    t2 += t2 < 0 ? 1 : 0
+                    v = tables.value(.saw, at: t2, band: band) - tables.value(.saw, at: t, band: band) + (2 * w - 1)
+                default: v = tables.value(shape, at: t, band: band)
+                }
+                if adding { o[j] += v } else { o[j] = v }
+            }
+            var next = t0 + Float(n) * dt
+            next -= (next - 0.5 + 12_582_912) - 12_582_912
+            t0 = next >= 1 ? next - 1 : (next >= 0 ? next : 0)
+            done += n
+        }
+        phase = t0
+    }
+
     @inlinable @inline(__always) @_noAllocation @_noLocks mutating func advance(_ t: Float, _ dt: Float) {
         var p = t + dt
         if p >= 1 { p -= 1 } else if p < 0 { p += 1 }

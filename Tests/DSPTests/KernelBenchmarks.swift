@@ -54,6 +54,13 @@ struct KernelBenchmarks {
                 }
             }
         }
+        for wave in [Waveform.saw, .pulse] {
+            measure("oscillator \(wave) block render, per voice", samples: n * blocks * voices, budget: 20) {
+                for _ in 0..<blocks {
+                    for k in 0..<voices { oscillators[k].render(wave, increment: increment(k), width: 0.4, into: out, count: n, adding: true) }
+                }
+            }
+        }
         measure("oscillator pulse with PWM, per voice", samples: n * blocks * voices, budget: 25) {
             for _ in 0..<blocks {
                 for k in 0..<voices {
@@ -61,6 +68,23 @@ struct KernelBenchmarks {
                     let inc = increment(k)
                     for i in 0..<n { out[i] += o.next(.pulse, increment: inc, width: 0.3 + 0.0005 * Float(i)) }
                     oscillators[k] = o
+                }
+            }
+        }
+
+        let filters = UnsafeMutablePointer<StateVariableFilter>.allocate(capacity: voices)
+        defer { filters.deallocate() }
+        for k in 0..<voices {
+            var f = StateVariableFilter()
+            f.set(cutoff: 300 + 50 * Float(k), resonance: 0.5, sampleRate: 48000)
+            (filters + k).initialize(to: f)
+        }
+        measure("state-variable low-pass, per voice", samples: n * blocks * voices, budget: 20) {
+            for _ in 0..<blocks {
+                for k in 0..<voices {
+                    var f = filters[k]
+                    for i in 0..<n { out[i] = f.process(inL[i] + out[i] * 0.5, mode: .lowPass) }
+                    filters[k] = f
                 }
             }
         }
