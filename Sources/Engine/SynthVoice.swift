@@ -121,43 +121,26 @@ struct SynthVoice {
         filterEnvelope.gateOff()
     }
 
-    /// Writes (or adds, times `level`) `n` samples of `wave` into `w`. The switch sits outside
-    /// the loop, so each loop runs one waveform with no per-sample branch on it.
+    /// Writes (or adds) `n` samples of `wave` into `w`, a block at a time.
     // real time
     @inline(__always) @_noAllocation @_noLocks
     static func run(_ wave: Wave, _ osc: inout Oscillator, _ inc: Float, _ width: Float, _ noise: inout Noise,
                     into w: UnsafeMutablePointer<Float>, _ n: Int, add: Bool) {
-        var o = osc
-        if add {
-            switch wave {
-            case .saw: for j in 0..<n { w[j] += o.next(.saw, increment: inc) }
-            case .square: for j in 0..<n { w[j] += o.next(.square, increment: inc) }
-            case .triangle: for j in 0..<n { w[j] += o.next(.triangle, increment: inc) }
-            case .sine: for j in 0..<n { w[j] += o.next(.sine, increment: inc) }
-            case .pulse: for j in 0..<n { w[j] += o.next(.pulse, increment: inc, width: width) }
-            case .noise:
-                var r = noise
-                for j in 0..<n { w[j] += r.next() }
-                noise = r
-                o.phase += inc * Float(n)
-                o.phase -= floorFast(o.phase)
-            }
-        } else {
-            switch wave {
-            case .saw: for j in 0..<n { w[j] = o.next(.saw, increment: inc) }
-            case .square: for j in 0..<n { w[j] = o.next(.square, increment: inc) }
-            case .triangle: for j in 0..<n { w[j] = o.next(.triangle, increment: inc) }
-            case .sine: for j in 0..<n { w[j] = o.next(.sine, increment: inc) }
-            case .pulse: for j in 0..<n { w[j] = o.next(.pulse, increment: inc, width: width) }
-            case .noise:
-                var r = noise
-                for j in 0..<n { w[j] = r.next() }
-                noise = r
-                o.phase += inc * Float(n)
-                o.phase -= floorFast(o.phase)
-            }
+        switch wave {
+        case .saw: osc.render(.saw, increment: inc, into: w, count: n, adding: add)
+        case .square: osc.render(.square, increment: inc, into: w, count: n, adding: add)
+        case .triangle: osc.render(.triangle, increment: inc, into: w, count: n, adding: add)
+        case .sine: osc.render(.sine, increment: inc, into: w, count: n, adding: add)
+        case .pulse: osc.render(.pulse, increment: inc, width: width, into: w, count: n, adding: add)
+        case .noise:
+            var r = noise
+            if add { for j in 0..<n { w[j] += r.next() } } else { for j in 0..<n { w[j] = r.next() } }
+            noise = r
+            // The oscillator keeps time, so a morph to a pitched wave starts in phase.
+            var p = osc.phase + inc * Float(n)
+            p -= floorFast(p)
+            osc.phase = p
         }
-        osc = o
     }
 
     /// Adds `count` samples into `out`. `lfo` holds the agent's LFO (-1...1) per control step from
