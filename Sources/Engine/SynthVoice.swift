@@ -209,7 +209,14 @@ struct SynthVoice {
         } else {
             stepLeft = SynthVoice.step
             let gain = velocity * level * (settings.detune == 0 ? 0.5 : 0.32)
-            gainStep = (amp.next() * gain - gainNow) / Float(SynthVoice.step)
+            var target = amp.next() * gain
+            // A released note 60 dB down is inaudible under the band: ramp it out over this step
+            // and free the voice (the envelope would take another third of its release to 80 dB).
+            if !gate && amp.level < 0.001 {
+                target = 0
+                amp.kill()
+            }
+            gainStep = (target - gainNow) / Float(SynthVoice.step)
         }
     }
 
