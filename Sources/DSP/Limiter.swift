@@ -69,8 +69,9 @@ public struct Limiter: @unchecked Sendable {
             let outPeak = max(abs(dl), abs(dr))
             if outPeak > ceiling {
                 let s = ceiling / outPeak
-                dl *= s
-                dr *= s
+                // The clamp catches the last ulp the division can leave above the ceiling.
+                dl = min(max(dl * s, -ceiling), ceiling)
+                dr = min(max(dr * s, -ceiling), ceiling)
             }
             left[i] = dl
             right[i] = dr

@@ -18,7 +18,7 @@ seed = 1
 harmony_style = "chorale-harmony"   # progressions learned from Bach chorales (Patches/models)
 
 [master]
-gain = 0.9
+gain = 1.0
 ceiling = -1.0     # dBFS, the limiter never lets a sample past this
 
 [reverb]           # a send effect: agents feed it with `reverb = level`
@@ -37,7 +37,7 @@ ratio = 2
 role = "drums"
 style = "grooves-drums"     # hats, ghosts and percussion from the learned grooves
 instrument = "drumkit"
-gain = 0.9
+gain = 0.75
 kick_tune = -1
 snare_decay = 0.9
 reverb = 0.08
@@ -76,7 +76,7 @@ octave = 4
 lfo_shape = "triangle"
 lfo_rate = 0.3
 lfo_cutoff = 0.3
-gain = 0.5
+gain = 0.55
 pan = -0.25
 reverb = 0.25
 
@@ -97,7 +97,7 @@ polyphony = 3
 octave = 5
 lfo_rate = 5.5
 lfo_pitch = 8      # a light vibrato
-gain = 0.5
+gain = 0.7
 pan = 0.25
 reverb = 0.2
 delay = 0.18

@@ -28,8 +28,8 @@ struct MixTargets {
 }
 
 /// An agent's mixer channel: fader, pan, mute (which solo drives too) and two post-fader sends.
-/// All smoothed; within a chunk each runs as a linear ramp from its value at the chunk start to
-/// its value at the end, which costs no per-sample exponential and no branch.
+/// All smoothed per sample while they move (so where a block is split never changes a sample),
+/// and constant, with no smoothing cost, once they have settled.
 struct ChannelStrip {
     var gain: Smoother
     var pan: Smoother
@@ -55,63 +55,83 @@ struct ChannelStrip {
     var feedsReverb: Bool { @_noAllocation @_noLocks get { mute.target > 0 && reverb.target > 0 } }
     var feedsDelay: Bool { @_noAllocation @_noLocks get { mute.target > 0 && delay.target > 0 } }
 
+    /// Snaps every smoother that is within 1e-6 of its target onto it; true if all are there.
+    // real time
+    @_noAllocation @_noLocks
+    mutating func settle() -> Bool {
+        var all = true
+        if abs(gain.value - gain.target) < 1e-6 { gain.value = gain.target } else { all = false }
+        if abs(pan.value - pan.target) < 1e-6 { pan.value = pan.target } else { all = false }
+        if abs(mute.value - mute.target) < 1e-6 { mute.value = mute.target } else { all = false }
+        if abs(reverb.value - reverb.target) < 1e-6 { reverb.value = reverb.target } else { all = false }
+        if abs(delay.value - delay.target) < 1e-6 { delay.value = delay.target } else { all = false }
+        return all
+    }
+
     /// Mixes the mono `source` into the targets through the strip.
     // real time
     @_noAllocation @_noLocks
     mutating func mix(_ source: UnsafeMutablePointer<Float>, into out: MixTargets, count: Int) {
-        let g0 = gain.value * mute.value
-        let p0 = pan.value
-        let r0 = reverb.value
-        let d0 = delay.value
-        let g1 = gain.advance(count) * mute.advance(count)
-        let p1 = pan.advance(count)
-        let r1 = reverb.advance(count)
-        let d1 = delay.advance(count)
-        let step = 1 / Float(count)
-        // Pan law by parabolas: -3 dB... in the centre, each side's gain at the ends of the chunk.
-        let (l0, rr0) = ChannelStrip.panGains(p0)
-        let (l1, rr1) = ChannelStrip.panGains(p1)
-        let gl0 = g0 * l0, gr0 = g0 * rr0
-        let dgl = (g1 * l1 - gl0) * step, dgr = (g1 * rr1 - gr0) * step
-        let dr = (r1 - r0) * step, dd = (d1 - d0) * step
-        let sendsReverb = r0 > 0 || r1 > 0
-        let sendsDelay = d0 > 0 || d1 > 0
-        var gl = gl0, gr = gr0
-        let main = (left: out.left, right: out.right)
-        for i in 0..<count {
-            main.left[i] += source[i] * gl
-            main.right[i] += source[i] * gr
-            gl += dgl
-            gr += dgr
+        let ml = out.left, mr = out.right
+        let rl = out.reverbLeft, rr = out.reverbRight, dl = out.delayLeft, dr = out.delayRight
+        if !settle() {
+            // Moving: every smoother per sample, everything in one pass.
+            for i in 0..<count {
+                let g = gain.next() * mute.next()
+                let (pl, pr) = ChannelStrip.panGains(pan.next())
+                let rv = reverb.next(), dv = delay.next()
+                let l = source[i] * g * pl, r = source[i] * g * pr
+                ml[i] += l
+                mr[i] += r
+                rl[i] += l * rv
+                rr[i] += r * rv
+                dl[i] += l * dv
+                dr[i] += r * dv
+                if let sl = out.stemLeft, let sr = out.stemRight {
+                    sl[i] = l
+                    sr[i] = r
+                }
+            }
+            return
+        }
+        let g = gain.value * mute.value
+        let (pl, pr) = ChannelStrip.panGains(pan.value)
+        let gl = g * pl, gr = g * pr
+        let rv = reverb.value, dv = delay.value
+        if rv > 0 && dv > 0 {
+            for i in 0..<count {
+                let l = source[i] * gl, r = source[i] * gr
+                ml[i] += l
+                mr[i] += r
+                rl[i] += l * rv
+                rr[i] += r * rv
+                dl[i] += l * dv
+                dr[i] += r * dv
+            }
+        } else {
+            for i in 0..<count {
+                ml[i] += source[i] * gl
+                mr[i] += source[i] * gr
+            }
+            if rv > 0 { ChannelStrip.send(source, gl * rv, gr * rv, rl, rr, count) }
+            if dv > 0 { ChannelStrip.send(source, gl * dv, gr * dv, dl, dr, count) }
         }
         if let sl = out.stemLeft, let sr = out.stemRight {
-            gl = gl0
-            gr = gr0
             for i in 0..<count {
                 sl[i] = source[i] * gl
                 sr[i] = source[i] * gr
-                gl += dgl
-                gr += dgr
             }
         }
-        if sendsReverb { ChannelStrip.send(source, gl0, gr0, dgl, dgr, r0, dr, out.reverbLeft, out.reverbRight, count) }
-        if sendsDelay { ChannelStrip.send(source, gl0, gr0, dgl, dgr, d0, dd, out.delayLeft, out.delayRight, count) }
     }
 
-    /// Adds the post-fader, post-pan signal times a ramped send level to a bus.
+    /// Adds the signal at fixed left/right levels to a bus.
     // real time
     @_noAllocation @_noLocks
-    static func send(_ source: UnsafeMutablePointer<Float>, _ gl0: Float, _ gr0: Float, _ dgl: Float, _ dgr: Float,
-                     _ level0: Float, _ dLevel: Float,
+    static func send(_ source: UnsafeMutablePointer<Float>, _ gl: Float, _ gr: Float,
                      _ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ count: Int) {
-        var gl = gl0, gr = gr0, level = level0
         for i in 0..<count {
-            let s = source[i] * level
-            left[i] += s * gl
-            right[i] += s * gr
-            gl += dgl
-            gr += dgr
-            level += dLevel
+            left[i] += source[i] * gl
+            right[i] += source[i] * gr
         }
     }
 

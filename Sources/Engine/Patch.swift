@@ -269,7 +269,7 @@ struct PatchReader {
         var sound: [SettingsDocument.Entry] = []
         var style: StyleModel?
         var styleEntry: SettingsDocument.Entry?
-        let instruments = ["subtractive", "drumkit"]
+        let instruments = ["subtractive", "fm", "drumkit"]
         for e in section.entries {
             switch e.key {
             case "role":
@@ -318,6 +318,11 @@ struct PatchReader {
             var kit = DrumKitSettings()
             for e in sound where !readDrums(e, into: &kit) { unknown(e, in: label, known: agentKeys + PatchReader.drumKeys) }
             spec = .drumKit(kit)
+        } else if instrument == "fm" {
+            var fm = FMSettings()
+            var overridden = false
+            for e in sound where !readFM(e, into: &fm, overridden: &overridden) { unknown(e, in: label, known: agentKeys + PatchReader.fmKeys) }
+            spec = .fm(fm)
         } else {
             var synth = SynthSettings()
             for e in sound where !readSynth(e, into: &synth) { unknown(e, in: label, known: agentKeys + PatchReader.synthKeys) }

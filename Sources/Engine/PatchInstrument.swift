@@ -6,6 +6,8 @@ extension PatchReader {
     static let synthKeys = ["wave", "wave2", "detune", "width", "noise", "filter", "cutoff", "resonance", "env_amount",
                             "key_track", "attack", "decay", "sustain", "release", "polyphony", "lfo_shape", "lfo_rate",
                             "lfo_pitch", "lfo_cutoff", "lfo_width", "unison", "spread", "glide"]
+    static let fmKeys = ["preset", "algorithm", "feedback", "velocity", "key_scaling", "polyphony"]
+        + ["ratio", "level", "attack", "decay", "sustain", "release"].flatMap { k in (1...4).map { "\(k)\($0)" } }
     static var drumKeys: [String] {
         ["tune", "decay"] + DrumKitSettings.pieces.flatMap { ["\($0)_tune", "\($0)_decay", "\($0)_tone"] }
     }
@@ -56,6 +58,46 @@ extension PatchReader {
         return true
     }
 
+    /// Applies one entry to FM settings; false if the key is not an FM key. `preset` replaces
+    /// everything, so it belongs before any per-operator override (the order is checked).
+    mutating func readFM(_ e: SettingsDocument.Entry, into fm: inout FMSettings, overridden: inout Bool) -> Bool {
+        switch e.key {
+        case "preset":
+            guard let s = string(e, expected: "an FM preset") else { return true }
+            if overridden { fail(e.line, e.keyColumn, "'preset' must come before the keys that change it") }
+            switch s {
+            case "electric-piano": fm = .electricPiano
+            case "bell": fm = .bell
+            case "bass": fm = .bass
+            default: fail(e.line, e.valueColumn, "'preset' expects electric-piano, bell or bass, found \"\(s)\"")
+            }
+            return true
+        case "algorithm":
+            guard let s = string(e, expected: "an FM algorithm") else { return true }
+            if let a = FMAlgorithm(name: s) { fm.algorithm = a } else {
+                fail(e.line, e.valueColumn, "'algorithm' expects one of \(FMAlgorithm.allCases.map(\.name).joined(separator: ", ")), found \"\(s)\"")
+            }
+        case "feedback": if let n = number(e, 0...1) { fm.feedback = Float(n) }
+        case "velocity": if let n = number(e, 0...1) { fm.velocitySensitivity = Float(n) }
+        case "key_scaling": if let n = number(e, 0...1) { fm.keyScaling = Float(n) }
+        case "polyphony": if let n = number(e, 1...32) { fm.polyphony = Int(n) }
+        default:
+            guard let last = e.key.last, let op = Int(String(last)), (1...4).contains(op) else { return false }
+            let i = op - 1
+            switch e.key.dropLast() {
+            case "ratio": if let n = number(e, 0.125...32) { fm.ratios[i] = Float(n) }
+            case "level": if let n = number(e, 0...16) { fm.levels[i] = Float(n) }
+            case "attack": if let n = number(e, 0...10) { fm.attack[i] = Float(n) }
+            case "decay": if let n = number(e, 0.001...20) { fm.decay[i] = Float(n) }
+            case "sustain": if let n = number(e, 0...1) { fm.sustain[i] = Float(n) }
+            case "release": if let n = number(e, 0.001...20) { fm.release[i] = Float(n) }
+            default: return false
+            }
+        }
+        overridden = true
+        return true
+    }
+
     /// Applies one entry to drum kit settings; false if the key is not a drum key.
     mutating func readDrums(_ e: SettingsDocument.Entry, into kit: inout DrumKitSettings) -> Bool {
         switch e.key {
@@ -88,6 +130,16 @@ extension PatchReader {
                 }
             }
             return errors.count == before ? .subtractive(synth) : nil
+        case .fm(var fm):
+            var overridden = false
+            for e in section.entries where !readFM(e, into: &fm, overridden: &overridden) {
+                if e.key == "instrument" {
+                    fail(e.line, e.keyColumn, "a morph's B end is the same instrument as its A end (\(a.typeName)); leave 'instrument' out")
+                } else {
+                    unknown(e, in: section.name, known: PatchReader.fmKeys)
+                }
+            }
+            return errors.count == before ? .fm(fm) : nil
         case .drumKit(var kit):
             for e in section.entries where !readDrums(e, into: &kit) {
                 if e.key == "instrument" {

@@ -195,7 +195,7 @@ public final class Renderer: @unchecked Sendable {
     private func renderChunk(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, offset: Int, count: Int) {
         guard count > 0 else { return }
         let chunk = Renderer.maxChunk
-        sends.update(repeating: 0, count: 4 * chunk)
+        for bus in 0..<4 { (sends + bus * chunk).update(repeating: 0, count: count) }
         var targets = MixTargets(left: left, right: right, sends: sends, chunk: chunk)
         let keepStems = offset + count <= stemFrames
         for t in 0..<trackCount {

@@ -98,8 +98,9 @@ public final class Stage: @unchecked Sendable {
     public var switches: Int { switchCount.load(ordering: .relaxed) }
 
     /// Switches to `patch`: its band starts a little ahead of the audio clock and fades in over
-    /// `crossfadeFrames` while the old one fades out. Agents keep their mute/gain by name; the
-    /// band's tempo, density, mood and key carry over.
+    /// `crossfadeFrames` while the old one fades out. Agents keep their mute/solo/gain/pan by
+    /// name; sends, morph and bus settings come from the new patch; the band's tempo, density,
+    /// mood and key carry over.
     public func switchTo(_ patch: Patch) {
         collect()
         let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate, stemFrames: stemFrames)
@@ -109,7 +110,17 @@ public final class Stage: @unchecked Sendable {
             let lookahead = old.conductor.lookahead.load(ordering: .relaxed)
             store.update { s in
                 let before = s.agents
-                s.agents = patch.initialSteering.agents.map { a in before.first { $0.name == a.name } ?? a }
+                let fresh = patch.initialSteering
+                // The performer's strip (mute, solo, gain, pan, density) stays with the agent's
+                // name; the sound (sends, morph, the buses) is the new patch's.
+                s.agents = fresh.agents.map { a in
+                    guard var kept = before.first(where: { $0.name == a.name }) else { return a }
+                    kept.reverb = a.reverb
+                    kept.delay = a.delay
+                    kept.morph = a.morph
+                    return kept
+                }
+                s.effects = fresh.effects
             }
             let start = framesRendered + 2 * lookahead + Int64(0.02 * sampleRate)
             let conductor = Conductor(patch: patch, store: store, renderer: renderer, startFrame: start, lookahead: lookahead,

@@ -112,16 +112,42 @@ public struct DrumKitSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// What sounds an agent's part: a subtractive synth or the drum kit.
+/// What sounds an agent's part: a subtractive synth, a four-operator FM synth or the drum kit.
 public enum InstrumentSpec: Sendable, Equatable {
     case subtractive(SynthSettings)
+    case fm(FMSettings)
     case drumKit(DrumKitSettings)
 
     /// The name a patch's `instrument` key uses.
     public var typeName: String {
         switch self {
         case .subtractive: "subtractive"
+        case .fm: "fm"
         case .drumKit: "drumkit"
         }
+    }
+}
+
+extension FMSettings {
+    /// The settings `t` of the way to `b`: ratios and times on a log scale, levels, sustains,
+    /// feedback and sensitivities linearly; the algorithm and polyphony stay `self`'s.
+    // real time
+    @_noAllocation @_noLocks
+    func morphed(to b: FMSettings, _ t: Float) -> FMSettings {
+        var s = self
+        var i = 0
+        while i < 4 {
+            s.ratios[i] = ratios[i] * fastExp2(t * fastLog2(max(b.ratios[i], 1e-3) / max(ratios[i], 1e-3)))
+            s.levels[i] = levels[i] + (b.levels[i] - levels[i]) * t
+            s.attack[i] = attack[i] * fastExp2(t * fastLog2(max(b.attack[i], 1e-4) / max(attack[i], 1e-4)))
+            s.decay[i] = decay[i] * fastExp2(t * fastLog2(max(b.decay[i], 1e-4) / max(decay[i], 1e-4)))
+            s.sustain[i] = sustain[i] + (b.sustain[i] - sustain[i]) * t
+            s.release[i] = release[i] * fastExp2(t * fastLog2(max(b.release[i], 1e-4) / max(release[i], 1e-4)))
+            i += 1
+        }
+        s.feedback = feedback + (b.feedback - feedback) * t
+        s.velocitySensitivity = velocitySensitivity + (b.velocitySensitivity - velocitySensitivity) * t
+        s.keyScaling = keyScaling + (b.keyScaling - keyScaling) * t
+        return s
     }
 }

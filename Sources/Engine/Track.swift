@@ -6,7 +6,7 @@ import DSP
 /// Voice storage is allocated in `init` on a control thread and freed by `deallocate()` from the
 /// renderer's deinit.
 struct Track {
-    enum Kind { case synth, drums }
+    enum Kind { case synth, fm, drums }
 
     let kind: Kind
     /// The A and B ends of the timbre morph (B = A when the agent has no morph).
@@ -17,21 +17,29 @@ struct Track {
     let voices: UnsafeMutablePointer<SynthVoice>
     let voiceCount: Int
     let unison: Int
+    /// FM voices and the A/B ends of an FM morph.
+    let fmVoices: UnsafeMutablePointer<FMVoice>
+    var fmA: FMSettings
+    var fmB: FMSettings
     let drums: UnsafeMutablePointer<DrumVoice>
     var kitA: DrumKitSettings.Tuning
     var kitB: DrumKitSettings.Tuning
-    static let drumSounds: [DrumSound] = [.kick, .snare, .clap, .closedHat, .openHat]
+    static let drumSounds: [DrumSound] = [.kick, .snare, .clap, .closedHat, .openHat, .lowTom, .midTom, .highTom, .percussion]
     /// `drumSounds.count`, as a literal the audio thread can read without touching the array.
-    static var drumCount: Int { 5 }
+    static var drumCount: Int { 9 }
     var nextAge: UInt32 = 0
     var strip: ChannelStrip
     var brightness: Smoother
     /// Timbre morph position between the A (0) and B (1) settings, smoothed at audio rate.
     var morph: Smoother
+    /// The morph smoother's per-sample coefficient, for voices that follow it sample by sample.
+    let morphCoefficient: Float
     /// The agent's LFO, run at control rate: one value per voice control step of the current
     /// chunk (`maxChunk / step + 2` of them).
     var modulator = LFO()
     let lfo: UnsafeMutablePointer<Float>
+    /// Oscillator work space for the voices: two control steps (A and B waves).
+    let work: UnsafeMutablePointer<Float>
     static var lfoCapacity: Int { Renderer.maxChunk / SynthVoice.step + 2 }
     /// Voices reset by the NaN guard.
     var resets = 0
@@ -39,6 +47,8 @@ struct Track {
     init(instrument: InstrumentSpec, morphTo: InstrumentSpec?, gain: Float, pan: Float, reverb: Float, delay: Float,
          sampleRate: Float, seed: UInt32) {
         var kit = DrumKitSettings()
+        fmA = FMSettings()
+        fmB = fmA
         switch instrument {
         case .subtractive(let s):
             kind = .synth
@@ -46,6 +56,14 @@ struct Track {
             if case .subtractive(let b)? = morphTo { settingsB = b; hasMorph = true } else { settingsB = s; hasMorph = false }
             unison = min(max(1, s.unison), 4)
             voiceCount = max(1, s.polyphony) * unison
+        case .fm(let f):
+            kind = .fm
+            fmA = f
+            if case .fm(let b)? = morphTo { fmB = b; hasMorph = true } else { fmB = f; hasMorph = false }
+            settings = SynthSettings()
+            settingsB = settings
+            unison = 1
+            voiceCount = max(1, f.polyphony)
         case .drumKit(let k):
             kind = .drums
             kit = k
@@ -57,6 +75,8 @@ struct Track {
         }
         voices = .allocate(capacity: max(1, voiceCount))
         for i in 0..<max(1, voiceCount) { (voices + i).initialize(to: SynthVoice(seed: seed &+ UInt32(i) &* 40_503)) }
+        fmVoices = .allocate(capacity: max(1, voiceCount))
+        fmVoices.initialize(repeating: FMVoice(), count: max(1, voiceCount))
         kitA = kit.tuning
         if case .drumKit(let b)? = morphTo { kitB = b.tuning } else { kitB = kitA }
         drums = .allocate(capacity: Track.drumSounds.count)
@@ -66,16 +86,22 @@ struct Track {
         strip = ChannelStrip(gain: gain, pan: pan, reverb: reverb, delay: delay, sampleRate: sampleRate)
         brightness = Smoother(value: 0.6, time: 0.4, sampleRate: sampleRate)
         morph = Smoother(value: 0, time: 0.08, sampleRate: sampleRate)
+        morphCoefficient = Envelope.coefficient(seconds: 0.08, sampleRate: sampleRate)
         lfo = .allocate(capacity: Track.lfoCapacity)
         lfo.initialize(repeating: 0, count: Track.lfoCapacity)
+        work = .allocate(capacity: 2 * SynthVoice.step)
+        work.initialize(repeating: 0, count: 2 * SynthVoice.step)
     }
 
     func deallocate() {
         voices.deinitialize(count: max(1, voiceCount))
         voices.deallocate()
+        fmVoices.deinitialize(count: max(1, voiceCount))
+        fmVoices.deallocate()
         drums.deinitialize(count: Track.drumSounds.count)
         drums.deallocate()
         lfo.deallocate()
+        work.deallocate()
     }
 
     /// The kit piece a General MIDI drum note plays, or -1.
@@ -88,6 +114,10 @@ struct Track {
         case 39: 2
         case 42, 44: 3
         case 46: 4
+        case 41, 43: 5
+        case 45, 47: 6
+        case 48, 50: 7
+        case 37, 54, 56, 75, 76, 77: 8
         default: -1
         }
     }
@@ -101,11 +131,26 @@ struct Track {
             if index == 3 { drums[4].choke(sampleRate: sampleRate) }
             // Drum hits take the morph where it stands when they start.
             let m = morph.value
-            let tune = kitA.tune[index] + (kitB.tune[index] - kitA.tune[index]) * m
-            let decay = kitA.decay[index] + (kitB.decay[index] - kitA.decay[index]) * m
-            drums[index].tune = tune
-            drums[index].decay = decay
+            drums[index].tune = kitA.tune[index] + (kitB.tune[index] - kitA.tune[index]) * m
+            drums[index].decay = kitA.decay[index] + (kitB.decay[index] - kitA.decay[index]) * m
+            drums[index].tone = kitA.tone[index] + (kitB.tone[index] - kitA.tone[index]) * m
             drums[index].trigger(velocity: velocity, sampleRate: sampleRate)
+            return
+        }
+        if case .fm = kind {
+            // A free voice, else the oldest; FM voices retrigger from their current levels.
+            let f = hasMorph ? fmA.morphed(to: fmB, morph.value) : fmA
+            var chosen = 0
+            var oldest = UInt32.max
+            for i in 0..<voiceCount {
+                if !fmVoices[i].isActive { chosen = i; break }
+                if voices[i].age < oldest { oldest = voices[i].age; chosen = i }
+            }
+            nextAge &+= 1
+            // The synth voice slot keeps the FM voice's age and gate.
+            voices[chosen].age = nextAge
+            voices[chosen].gate = true
+            fmVoices[chosen].start(note: note, velocity: velocity, settings: f, sampleRate: sampleRate)
             return
         }
         let s = settings.morphed(to: settingsB, morph.value)
@@ -140,6 +185,14 @@ struct Track {
     // real time
     @_noAllocation @_noLocks
     mutating func noteOff(_ note: UInt8) {
+        if case .fm = kind {
+            for i in 0..<voiceCount where fmVoices[i].isActive && fmVoices[i].note == note && voices[i].gate {
+                fmVoices[i].stop()
+                voices[i].gate = false
+                return
+            }
+            return
+        }
         guard case .synth = kind else { return }
         var stopped = false
         for i in 0..<voiceCount where voices[i].gate && voices[i].note == note && voices[i].fadeRemaining == 0 {
@@ -157,6 +210,7 @@ struct Track {
     @_noAllocation @_noLocks
     mutating func allNotesOff() {
         for i in 0..<voiceCount { voices[i].stop() }
+        if case .fm = kind { for i in 0..<voiceCount { fmVoices[i].stop() } }
     }
 
     // real time
@@ -165,6 +219,8 @@ struct Track {
         var n = 0
         if case .synth = kind {
             for i in 0..<voiceCount where voices[i].isActive { n += 1 }
+        } else if case .fm = kind {
+            for i in 0..<voiceCount where fmVoices[i].isActive { n += 1 }
         } else {
             for i in 0..<Track.drumCount where drums[i].isActive { n += 1 }
         }
@@ -189,7 +245,7 @@ struct Track {
         let bright = brightness.value
         _ = brightness.advance(count)
         let m0 = morph.value
-        let m1 = morph.advance(count)
+        _ = morph.advance(count)
         var sounding = false
         if !strip.isClosed {
             scratch.update(repeating: 0, count: count)
@@ -198,12 +254,21 @@ struct Track {
                 let needsLFO = s.lfoPitch != 0 || s.lfoCutoff != 0 || s.lfoWidth != 0
                 if needsLFO { runLFO(s, count: count, sampleRate: sampleRate) }
                 // With no LFO depth the values are never used; the buffer keeps its old ones.
-                let morph0: Float = hasMorph ? m0 : 0, morph1: Float = hasMorph ? m1 : 0
+                let morphNow: Float = hasMorph ? m0 : 0, morphTarget: Float = hasMorph ? morph.target : 0
                 for i in 0..<voiceCount where voices[i].isActive {
                     sounding = true
                     if hasMorph { voices[i].configure(s, sampleRate: sampleRate) }
-                    if !voices[i].render(into: scratch, count: count, settings: s, b: settingsB, morph0: morph0, morph1: morph1,
-                                         lfo: lfo, brightness: bright, sampleRate: sampleRate) {
+                    if !voices[i].render(into: scratch, count: count, settings: s, b: settingsB, morph: morphNow,
+                                         morphTarget: morphTarget, morphCoefficient: morphCoefficient,
+                                         lfo: lfo, work: work, brightness: bright, sampleRate: sampleRate) {
+                        resets += 1
+                    }
+                }
+            } else if case .fm = kind {
+                let f = hasMorph && m0 > 0 ? fmA.morphed(to: fmB, m0) : fmA
+                for i in 0..<voiceCount where fmVoices[i].isActive {
+                    sounding = true
+                    if !fmVoices[i].render(into: scratch, count: count, settings: f, brightness: bright, sampleRate: sampleRate) {
                         resets += 1
                     }
                 }
@@ -236,7 +301,11 @@ struct Track {
             for i in 0..<voiceCount where voices[i].isActive {
                 voices[i].amp.kill()
                 voices[i].fadeRemaining = 0
+                voices[i].gainNow = 0
+                voices[i].stepLeft = 0
             }
+        } else if case .fm = kind {
+            for i in 0..<voiceCount where fmVoices[i].isActive { fmVoices[i].kill() }
         } else {
             for i in 0..<Track.drumCount where drums[i].isActive { drums[i].trigger(velocity: 0, sampleRate: sampleRate) }
         }
@@ -245,16 +314,21 @@ struct Track {
 
 extension DrumKitSettings {
     /// Each piece's pitch and decay multipliers, flattened for the audio thread.
+    /// Semitones, decay multipliers and tones per piece.
     struct Tuning {
         var tune: InlineArray<9, Float>
         var decay: InlineArray<9, Float>
+        var tone: InlineArray<9, Float>
     }
 
     var tuning: Tuning {
-        var t = Tuning(tune: InlineArray(repeating: 1), decay: InlineArray(repeating: 1))
+        var t = Tuning(tune: InlineArray(repeating: 0), decay: InlineArray(repeating: 1), tone: InlineArray(repeating: 0.5))
+        // The kit-wide `tune` is a frequency multiplier (1 = stock); pieces add semitones.
+        let kitSemitones = 12 * fastLog2(max(tune, 0.01))
         for i in 0..<min(9, pieces.count) {
-            t.tune[i] = tune * Float(fastExp2(pieces[i].tune / 12))
+            t.tune[i] = kitSemitones + pieces[i].tune
             t.decay[i] = decay * pieces[i].decay
+            t.tone[i] = pieces[i].tone
         }
         return t
     }

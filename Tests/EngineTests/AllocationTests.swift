@@ -27,7 +27,12 @@ import Testing
             clock += Int64(frames)
             conductor.advance(to: clock + 1024)
             if i % 997 == 0 { store.update { $0.mood = $0.mood.name == "dark" ? Mood(named: "euphoric")! : Mood(named: "dark")! } }
-            if let live { store.update { live(&$0, i) } }
+            if let live {
+                store.update { live(&$0, i) }
+                // Toms and percussion, which the drummer may not choose on its own.
+                let tom: [UInt8] = [41, 45, 50, 56]
+                _ = renderer.events.push(AudioEvent(frame: clock + 1100, kind: .noteOn, track: 0, note: tom[i % 4], value: 0.8))
+            }
             polyphon_counting_begin()
             renderer.render(frames: frames, left: left, right: right)
             polyphon_counting_end()

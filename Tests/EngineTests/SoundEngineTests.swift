@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import Music
 import Testing
 
@@ -113,5 +114,20 @@ import Testing
         #expect(abs(EffectSettings.beats(division: "1/8t")! - 1.0 / 3) < 1e-9)
         #expect(EffectSettings.beats(division: "3/4") == 3)
         #expect(EffectSettings.beats(division: "eighth") == nil)
+    }
+}
+
+/// Muting every agent silences the effect tails too (the integration test expects the band
+/// below -80 dB a second after a mute).
+@Suite struct MuteTests {
+    @Test func mutingTheBandSilencesReverbAndDelayTails() throws {
+        let patch = try TestPatches.everythingPatch()
+        let store = ParameterStore(patch.initialSteering)
+        let change = TimedChange(frame: 3 * 48000) { $0.update { s in for i in s.agents.indices { s.agents[i].mute = true } } }
+        let out = OfflineRender(patch: patch).run(seconds: 5, store: store, changes: [change])
+        func rmsDB(_ x: ArraySlice<Float>) -> Float { 10 * log10(x.map { $0 * $0 }.reduce(0, +) / Float(x.count) + 1e-30) }
+        #expect(rmsDB(out.left[(2 * 48000)..<(3 * 48000)]) > -40, "the band played before the mute")
+        #expect(rmsDB(out.left[(4 * 48000)...]) < -80)
+        #expect(rmsDB(out.right[(4 * 48000)...]) < -80)
     }
 }

@@ -80,6 +80,22 @@ extension TestPatches {
     attack = 0.2
     release = 0.8
 
+    [agent.keys]
+    role = "harmony"
+    instrument = "fm"
+    preset = "electric-piano"
+    algorithm = "two-stacks"
+    ratio4 = 14
+    polyphony = 6
+    reverb = 0.3
+    pan = 0.4
+
+    [agent.keys.morph]
+    ratio2 = 3.5
+    ratio4 = 5.19
+    level2 = 2.6
+    feedback = 0.3
+
     [agent.lead]
     role = "lead"
     wave = "square"
