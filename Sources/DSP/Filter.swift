@@ -26,6 +26,11 @@ public struct StateVariableFilter: Sendable {
     @usableFromInline var m12: Float = 0
     @usableFromInline var m21: Float = 0
     @usableFromInline var m22: Float = 1
+    /// The normalised cutoff and resonance the coefficients were last computed for: a steady
+    /// filter (no envelope or LFO moving it) skips the `tan` and the divisions, as scsynth's
+    /// RLPF does. NaN at first, so the first `set` always computes.
+    @usableFromInline var lastW: Float = .nan
+    @usableFromInline var lastResonance: Float = .nan
 
     @inlinable public init() {}
 
@@ -33,6 +38,9 @@ public struct StateVariableFilter: Sendable {
     @inlinable @_noAllocation @_noLocks public mutating func set(cutoff: Float, resonance: Float, sampleRate: Float) {
         let fc = min(max(cutoff, 10), sampleRate * 0.45)
         let w = Float.pi * fc / sampleRate
+        if w == lastW && resonance == lastResonance { return }
+        lastW = w
+        lastResonance = resonance
         // tanf neither allocates nor locks; the checker cannot see into libm.
         g = _unsafePerformance { tanf(w) }
         // Resonance 0 is Butterworth (k = sqrt 2, -3 dB at cutoff); 1 is at the edge of self-oscillation.
