@@ -220,6 +220,18 @@ struct SynthVoice {
         }
     }
 
+    /// The oscillator waveform of a wave the fused kernel reads from tables, or nil.
+    // real time
+    @_noAllocation @_noLocks
+    static func tableWave(_ w: Wave) -> Waveform? {
+        switch w {
+        case .saw: .saw
+        case .square: .square
+        case .triangle: .triangle
+        case .pulse, .sine, .noise: nil
+        }
+    }
+
     // real time
     @_noAllocation @_noLocks
     mutating func renderRun(into out: UnsafeMutablePointer<Float>, count: Int, settings: SynthSettings, b: SynthSettings,
@@ -230,6 +242,8 @@ struct SynthVoice {
         let morphing = m > 0 || morphTarget > 0
         let waveA1 = settings.wave, waveA2 = settings.wave2, waveB1 = b.wave, waveB2 = b.wave2
         let noiseLevel = settings.noise
+        let table1 = SynthVoice.tableWave(waveA1), table2 = SynthVoice.tableWave(waveA2)
+        let fused = table1 != nil && (!twoOscillators || table2 != nil)
         var i = 0
         while i < count {
             if stepLeft == 0 {
@@ -238,6 +252,20 @@ struct SynthVoice {
             }
             let chunk = min(stepLeft, count - i)
             let inc1 = increment1, inc2 = increment2, width = self.width
+            // The common voice (table waves into the low-pass, no morph or noise) in one fused loop.
+            if !morphing && noiseLevel == 0 && fused, let w1 = table1 {
+                if case .lowPass = settings.filterMode {
+                    VoiceKernel.render(&a1, w1, increment: inc1, &a2, table2 ?? w1, increment: inc2,
+                                       twoOscillators: twoOscillators, filter: &filter, gain: &gainNow, gainStep: gainStep,
+                                       into: out + i, count: chunk)
+                    b1.phase = a1.phase
+                    b2.phase = a2.phase
+                    stepLeft -= chunk
+                    if fadeRemaining > 0 { fadeRemaining = max(0, fadeRemaining - chunk) }
+                    i += chunk
+                    continue
+                }
+            }
             // Oscillators into the work buffer (A in `work`, B after it), then one loop of filter
             // and gain.
             let w = work, wb = work + SynthVoice.step
