@@ -14,14 +14,26 @@ public struct SoundFontSettings: Sendable, Equatable {
     /// fluidsynth voices. Many GM presets play two or more voices per note (stereo samples,
     /// layers), so this is larger than the synth instruments' note polyphony.
     public var polyphony: Int
+    /// How much the agents' velocity (0...1) moves the note's MIDI velocity: 1 passes it
+    /// straight through, 0 plays every note at full velocity. GM presets follow the steep
+    /// SoundFont velocity curve (a velocity of 0.3 is about 20 dB below 1), which would bury
+    /// a calm mood's soft notes; the default keeps half of the agent's dynamics.
+    public var velocity: Float
 
     public static let defaultPolyphony = 64
+    /// fluidsynth's master gain for an agent's preset: twice the player's stand-alone default,
+    /// so a GM part at the agents' usual velocities sits near the synth parts at the same
+    /// `gain` (measured with `render --stems`); the master limiter catches full-velocity chords.
+    public static let playerGain: Float = 0.7
+    public static let defaultVelocity: Float = 0.5
 
-    public init(font: String, program: Int = 0, bank: Int = 0, polyphony: Int = SoundFontSettings.defaultPolyphony) {
+    public init(font: String, program: Int = 0, bank: Int = 0, polyphony: Int = SoundFontSettings.defaultPolyphony,
+                velocity: Float = SoundFontSettings.defaultVelocity) {
         self.font = font
         self.program = program
         self.bank = bank
         self.polyphony = polyphony
+        self.velocity = velocity
     }
 
     /// Why `path` cannot be used as a SoundFont, or nil when it can. Reads only the 12-byte
@@ -49,7 +61,7 @@ public struct SoundFontSettings: Sendable, Equatable {
 }
 
 extension PatchReader {
-    static let soundFontKeys = ["program", "bank", "font", "polyphony"]
+    static let soundFontKeys = ["program", "bank", "font", "polyphony", "velocity"]
 
     /// Reads a `instrument = "soundfont"` agent's sound keys. `instrument` is the entry that chose
     /// it (where a missing default font is reported); drums agents default to the GM kit (bank 128).
@@ -60,6 +72,7 @@ extension PatchReader {
         var bank: Int?
         var bankEntry: SettingsDocument.Entry?
         var polyphony = SoundFontSettings.defaultPolyphony
+        var velocity = SoundFontSettings.defaultVelocity
         var font: String?
         for e in sound {
             switch e.key {
@@ -82,6 +95,8 @@ extension PatchReader {
                 }
             case "polyphony":
                 if let n = number(e, 1...256) { polyphony = Int(n) }
+            case "velocity":
+                if let n = number(e, 0...1) { velocity = Float(n) }
             case "font":
                 guard let s = string(e, expected: "a SoundFont file path (.sf2 or .sf3)") else { continue }
                 let path = SoundFontSettings.resolve(s, patchFile: file)
@@ -102,6 +117,7 @@ extension PatchReader {
             }
         }
         guard errors.count == before, let font else { return nil }
-        return SoundFontSettings(font: font, program: program, bank: bank ?? (drums ? 128 : 0), polyphony: polyphony)
+        return SoundFontSettings(font: font, program: program, bank: bank ?? (drums ? 128 : 0), polyphony: polyphony,
+                                 velocity: velocity)
     }
 }

@@ -51,6 +51,8 @@ struct Track {
     var player: Unmanaged<SoundFontPlayer>? = nil
     /// The SoundFont's right channel for one chunk; the left one renders into the scratch.
     let soundFontRight: UnsafeMutablePointer<Float>
+    /// `SoundFontSettings.velocity`: the share of the agent's velocity passed on.
+    var soundFontVelocity: Float = 1
 
     /// - Parameter problem: set to why a SoundFont could not be loaded (the track is then silent).
     init(instrument: InstrumentSpec, morphTo: InstrumentSpec?, gain: Float, pan: Float, reverb: Float, delay: Float,
@@ -88,9 +90,11 @@ struct Track {
             hasMorph = false
             unison = 1
             voiceCount = 0
+            soundFontVelocity = min(max(sf.velocity, 0), 1)
             do {
                 player = .passRetained(try SoundFontPlayer(path: sf.font, sampleRate: sampleRate, polyphony: sf.polyphony,
-                                                           program: sf.program, bank: sf.bank))
+                                                           program: sf.program, bank: sf.bank,
+                                                           gain: SoundFontSettings.playerGain))
             } catch {
                 problem = "\(error)"
             }
@@ -152,7 +156,9 @@ struct Track {
     @_noAllocation @_noLocks
     mutating func noteOn(_ note: UInt8, velocity: Float, sampleRate: Float) {
         if case .soundFont = kind {
-            player?._withUnsafeGuaranteedRef { $0.noteOn(note, velocity: velocity) }
+            guard velocity > 0 else { return }
+            let v = 1 - soundFontVelocity + soundFontVelocity * velocity
+            player?._withUnsafeGuaranteedRef { $0.noteOn(note, velocity: v) }
             return
         }
         if case .drums = kind {
