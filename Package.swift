@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "EnsembleTests", dependencies: ["Ensemble", "Music"], exclude: ["Resources"], swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP"], swiftSettings: strict),
         .testTarget(name: "SoundFontTests", dependencies: ["SoundFont", "CFluidSynth", "CAllocCounter", "CLockCounter"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "CAllocCounter"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "SoundFont", "CAllocCounter"], swiftSettings: strict),
         .testTarget(name: "InstallationTests", dependencies: ["Installation", "Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Engine", "Ensemble", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
     ]
