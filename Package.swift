@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Music", swiftSettings: strict),
         .target(name: "Ensemble", dependencies: ["Music"], swiftSettings: strict),
         .target(name: "SoundFont", dependencies: ["CFluidSynth", "Realtime"], swiftSettings: strict),
-        .target(name: "Engine", dependencies: ["DSP", "Music", "Ensemble", "Realtime"], swiftSettings: strict),
+        .target(name: "Engine", dependencies: ["DSP", "SoundFont", "Music", "Ensemble", "Realtime"], swiftSettings: strict),
         .target(name: "Control", dependencies: ["Engine", "Music", "CLiblo", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "Installation", dependencies: ["Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "JackBackend", dependencies: ["Engine", "CJack", "Realtime", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "EnsembleTests", dependencies: ["Ensemble", "Music"], exclude: ["Resources"], swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP"], swiftSettings: strict),
         .testTarget(name: "SoundFontTests", dependencies: ["SoundFont", "CFluidSynth", "CAllocCounter", "CLockCounter"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "CAllocCounter"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "SoundFont", "CAllocCounter"], swiftSettings: strict),
         .testTarget(name: "InstallationTests", dependencies: ["Installation", "Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Engine", "Ensemble", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
     ]

@@ -269,7 +269,7 @@ struct PatchReader {
         var sound: [SettingsDocument.Entry] = []
         var style: StyleModel?
         var styleEntry: SettingsDocument.Entry?
-        let instruments = ["subtractive", "fm", "drumkit"]
+        let instruments = ["subtractive", "fm", "drumkit", "soundfont"]
         for e in section.entries {
             switch e.key {
             case "role":
@@ -307,14 +307,18 @@ struct PatchReader {
             }
         }
         let instrument = instrumentName ?? (role == .drums ? "drumkit" : "subtractive")
-        if role == .drums && instrument != "drumkit", let e = instrumentEntry {
-            fail(e.line, e.valueColumn, "a drums agent expects instrument \"drumkit\"")
+        if role == .drums && instrument != "drumkit" && instrument != "soundfont", let e = instrumentEntry {
+            fail(e.line, e.valueColumn, "a drums agent expects instrument \"drumkit\" or \"soundfont\" (the General MIDI kit, bank 128)")
         }
         if role != .drums && instrument == "drumkit", let e = instrumentEntry {
             fail(e.line, e.valueColumn, "instrument \"drumkit\" only plays role \"drums\"")
         }
         var spec: InstrumentSpec
-        if instrument == "drumkit" {
+        if instrument == "soundfont" {
+            guard let sf = readSoundFont(sound, label: label, known: agentKeys, drums: role == .drums,
+                                         instrument: instrumentEntry, section: section) else { return nil }
+            spec = .soundFont(sf)
+        } else if instrument == "drumkit" {
             var kit = DrumKitSettings()
             for e in sound where !readDrums(e, into: &kit) { unknown(e, in: label, known: agentKeys + PatchReader.drumKeys) }
             spec = .drumKit(kit)

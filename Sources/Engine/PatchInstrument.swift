@@ -149,6 +149,12 @@ extension PatchReader {
                 }
             }
             return errors.count == before ? .drumKit(kit) : nil
+        case .soundFont:
+            // A SoundFont preset is sampled: there is no parameter set to glide between, and
+            // crossfading two whole presets would double the voices. Refused rather than faked.
+            fail(section.line, section.column,
+                 "[\(section.name)]: an agent with instrument \"soundfont\" has no timbre morph (morphing between two SoundFont programs is not supported); remove this section")
+            return nil
         }
     }
 }

@@ -19,6 +19,11 @@ public final class Renderer: @unchecked Sendable {
     /// Peak of the last block's output, as Float bits.
     private let peakBits = Atomic<UInt32>(0)
     public let trackCount: Int
+    /// Why an instrument could not be made (a SoundFont deleted or broken since the patch was
+    /// checked), one line per silent track. Control threads only; the owner logs them.
+    public let instrumentProblems: [String]
+    /// Tracks left silent because their instrument failed to load.
+    public var instrumentFailures: Int { instrumentProblems.count }
     private let state: UnsafeMutablePointer<MasterState>
     private let tracks: UnsafeMutablePointer<Track>
     private let scratch: UnsafeMutablePointer<Float>
@@ -67,10 +72,14 @@ public final class Renderer: @unchecked Sendable {
         events = SPSCQueue(capacity: eventCapacity)
         trackCount = setups.count
         tracks = .allocate(capacity: max(1, setups.count))
+        var problems: [String] = []
         for (i, s) in setups.enumerated() {
+            var problem: String?
             (tracks + i).initialize(to: Track(instrument: s.instrument, morphTo: s.morphTo, gain: s.gain, pan: s.pan, reverb: s.reverb, delay: s.delay,
-                                              sampleRate: sampleRate, seed: UInt32(i + 1) &* 2_654_435_761))
+                                              sampleRate: sampleRate, seed: UInt32(i + 1) &* 2_654_435_761, problem: &problem))
+            if let problem { problems.append("track \(i): \(problem)") }
         }
+        instrumentProblems = problems
         scratch = .allocate(capacity: Renderer.maxChunk)
         tap = .allocate(capacity: 1)
         tap.initialize(to: NoteTap())

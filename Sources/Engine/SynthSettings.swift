@@ -112,11 +112,13 @@ public struct DrumKitSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// What sounds an agent's part: a subtractive synth, a four-operator FM synth or the drum kit.
+/// What sounds an agent's part: a subtractive synth, a four-operator FM synth, the drum kit or a
+/// SoundFont preset.
 public enum InstrumentSpec: Sendable, Equatable {
     case subtractive(SynthSettings)
     case fm(FMSettings)
     case drumKit(DrumKitSettings)
+    case soundFont(SoundFontSettings)
 
     /// The name a patch's `instrument` key uses.
     public var typeName: String {
@@ -124,6 +126,7 @@ public enum InstrumentSpec: Sendable, Equatable {
         case .subtractive: "subtractive"
         case .fm: "fm"
         case .drumKit: "drumkit"
+        case .soundFont: "soundfont"
         }
     }
 }

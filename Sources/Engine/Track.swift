@@ -1,12 +1,13 @@
 import DSP
+import SoundFont
 
 /// One agent's channel on the audio thread: its instrument's voices, its LFO, its timbre morph
 /// and its channel strip, all smoothed so changes never click.
 ///
 /// Voice storage is allocated in `init` on a control thread and freed by `deallocate()` from the
-/// renderer's deinit.
+/// renderer's deinit (a control thread too: `Stage` retires renderers and frees them in `collect()`).
 struct Track {
-    enum Kind { case synth, fm, drums }
+    enum Kind { case synth, fm, drums, soundFont }
 
     let kind: Kind
     /// The A and B ends of the timbre morph (B = A when the agent has no morph).
@@ -43,9 +44,19 @@ struct Track {
     static var lfoCapacity: Int { Renderer.maxChunk / SynthVoice.step + 2 }
     /// Voices reset by the NaN guard.
     var resets = 0
+    /// The SoundFont instrument, loaded (or taken from fluidsynth's shared sample cache) in
+    /// `init`, reached on the audio thread without ARC and released in `deallocate()`. Nil for
+    /// the other instruments, and for a SoundFont track whose font failed to load: that track is
+    /// silent, and the renderer counts it.
+    var player: Unmanaged<SoundFontPlayer>? = nil
+    /// The SoundFont's right channel for one chunk; the left one renders into the scratch.
+    let soundFontRight: UnsafeMutablePointer<Float>
+    /// `SoundFontSettings.velocity`: the share of the agent's velocity passed on.
+    var soundFontVelocity: Float = 1
 
+    /// - Parameter problem: set to why a SoundFont could not be loaded (the track is then silent).
     init(instrument: InstrumentSpec, morphTo: InstrumentSpec?, gain: Float, pan: Float, reverb: Float, delay: Float,
-         sampleRate: Float, seed: UInt32) {
+         sampleRate: Float, seed: UInt32, problem: inout String?) {
         var kit = DrumKitSettings()
         fmA = FMSettings()
         fmB = fmA
@@ -72,7 +83,24 @@ struct Track {
             hasMorph = morphTo != nil
             unison = 1
             voiceCount = 0
+        case .soundFont(let sf):
+            kind = .soundFont
+            settings = SynthSettings()
+            settingsB = settings
+            hasMorph = false
+            unison = 1
+            voiceCount = 0
+            soundFontVelocity = min(max(sf.velocity, 0), 1)
+            do {
+                player = .passRetained(try SoundFontPlayer(path: sf.font, sampleRate: sampleRate, polyphony: sf.polyphony,
+                                                           program: sf.program, bank: sf.bank,
+                                                           gain: SoundFontSettings.playerGain))
+            } catch {
+                problem = "\(error)"
+            }
         }
+        soundFontRight = .allocate(capacity: Renderer.maxChunk)
+        soundFontRight.initialize(repeating: 0, count: Renderer.maxChunk)
         voices = .allocate(capacity: max(1, voiceCount))
         for i in 0..<max(1, voiceCount) { (voices + i).initialize(to: SynthVoice(seed: seed &+ UInt32(i) &* 40_503)) }
         fmVoices = .allocate(capacity: max(1, voiceCount))
@@ -102,6 +130,8 @@ struct Track {
         drums.deallocate()
         lfo.deallocate()
         work.deallocate()
+        soundFontRight.deallocate()
+        player?.release()
     }
 
     /// The kit piece a General MIDI drum note plays, or -1.
@@ -125,6 +155,12 @@ struct Track {
     // real time
     @_noAllocation @_noLocks
     mutating func noteOn(_ note: UInt8, velocity: Float, sampleRate: Float) {
+        if case .soundFont = kind {
+            guard velocity > 0 else { return }
+            let v = 1 - soundFontVelocity + soundFontVelocity * velocity
+            player?._withUnsafeGuaranteedRef { $0.noteOn(note, velocity: v) }
+            return
+        }
         if case .drums = kind {
             let index = Track.drumIndex(note)
             if index < 0 { return }
@@ -185,6 +221,10 @@ struct Track {
     // real time
     @_noAllocation @_noLocks
     mutating func noteOff(_ note: UInt8) {
+        if case .soundFont = kind {
+            player?._withUnsafeGuaranteedRef { $0.noteOff(note) }
+            return
+        }
         if case .fm = kind {
             for i in 0..<voiceCount where fmVoices[i].isActive && fmVoices[i].note == note && voices[i].gate {
                 fmVoices[i].stop()
@@ -211,6 +251,7 @@ struct Track {
     mutating func allNotesOff() {
         for i in 0..<voiceCount { voices[i].stop() }
         if case .fm = kind { for i in 0..<voiceCount { fmVoices[i].stop() } }
+        if case .soundFont = kind { player?._withUnsafeGuaranteedRef { $0.allNotesOff() } }
     }
 
     // real time
@@ -221,6 +262,8 @@ struct Track {
             for i in 0..<voiceCount where voices[i].isActive { n += 1 }
         } else if case .fm = kind {
             for i in 0..<voiceCount where fmVoices[i].isActive { n += 1 }
+        } else if case .soundFont = kind {
+            if let player { n = player._withUnsafeGuaranteedRef { $0.activeVoices } }
         } else {
             for i in 0..<Track.drumCount where drums[i].isActive { n += 1 }
         }
@@ -247,6 +290,10 @@ struct Track {
         let m0 = morph.value
         _ = morph.advance(count)
         var sounding = false
+        if case .soundFont = kind {
+            renderSoundFont(scratch: scratch, into: out, count: count)
+            return
+        }
         if !strip.isClosed {
             scratch.update(repeating: 0, count: count)
             if case .synth = kind {
@@ -290,6 +337,53 @@ struct Track {
                 sr.update(repeating: 0, count: count)
             }
             return
+        }
+        strip.mix(scratch, into: out, count: count)
+    }
+
+    /// The SoundFont renders every chunk, open or not, so its 64-frame grid stays locked to the
+    /// renderer's clock: a note then starts at the first multiple of 64 frames (since this
+    /// renderer began) at or after its event, however the host splits blocks. Its output is
+    /// always mixed (a voice's last computed frames can still be buffered after fluidsynth counts
+    /// it gone; mixing exact zeros changes nothing).
+    ///
+    /// The preset's own stereo image (fluidsynth pans some samples, e.g. piano keys low to high)
+    /// is folded to mono, L + R, before the channel strip pans the part like any other.
+    // real time
+    @_noAllocation @_noLocks
+    mutating func renderSoundFont(scratch: UnsafeMutablePointer<Float>, into out: MixTargets, count: Int) {
+        guard let player else {
+            strip.idle(count)
+            if let sl = out.stemLeft, let sr = out.stemRight {
+                sl.update(repeating: 0, count: count)
+                sr.update(repeating: 0, count: count)
+            }
+            return
+        }
+        let right = soundFontRight
+        scratch.update(repeating: 0, count: count)
+        right.update(repeating: 0, count: count)
+        let closed = strip.isClosed
+        player._withUnsafeGuaranteedRef { p in
+            // A closed channel lets its voices go at once, as the synths do.
+            // (Nested ifs: `&&` would wrap `p` in an autoclosure, which retains it.)
+            if closed {
+                if p.activeVoices > 0 { p.allSoundsOff() }
+            }
+            p.render(left: scratch, right: right, count: count)
+        }
+        if closed {
+            strip.idle(count)
+            if let sl = out.stemLeft, let sr = out.stemRight {
+                sl.update(repeating: 0, count: count)
+                sr.update(repeating: 0, count: count)
+            }
+            return
+        }
+        var i = 0
+        while i < count {
+            scratch[i] += right[i]
+            i += 1
         }
         strip.mix(scratch, into: out, count: count)
     }

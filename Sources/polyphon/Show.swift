@@ -87,6 +87,7 @@ final class Show: @unchecked Sendable {
         // Stems: JACK periods go up to 8192 frames; the ports carry the agents of the patch
         // loaded at start (after a live switch, port N carries the new patch's Nth agent).
         stage = Stage(patch: p, store: store, sampleRate: rate, live: true, stemFrames: stems ? 8192 : 0)
+        for problem in stage.renderer.instrumentProblems { logger.error("silent part in patch '\(p.name)': \(problem)") }
         output = JackOutput(stage: stage, clientName: settings.clientName, serverName: serverName,
                             autoConnect: settings.autoConnect, logger: logger, stemNames: stems ? p.agents.map(\.spec.name) : [],
                             midiOutputs: midiOut ? Show.midiOutputs(for: p) : [])
@@ -236,6 +237,7 @@ final class Show: @unchecked Sendable {
             .init("polyphon_xruns_total", "counter", Double(jack.xruns), "JACK xruns seen by Polyphon"),
             .init("polyphon_callback_load", "gauge", jack.load, "process callback time / period, averaged"),
             .init("polyphon_voices", "gauge", Double(stage.renderer.activeVoices), "voices sounding"),
+            .init("polyphon_silent_instruments", "gauge", Double(stage.renderer.instrumentFailures), "parts of the playing patch whose instrument (a SoundFont) failed to load"),
             .init("polyphon_osc_received_total", "counter", Double(counts.received), "OSC packets accepted for processing"),
             .init("polyphon_osc_dropped_total", "counter", Double((access?.denied ?? 0) + (access?.rateLimited ?? 0)), "OSC packets dropped (not allowed, over the rate limit)"),
             .init("polyphon_osc_rejected_total", "counter", Double(counts.rejected), "OSC messages refused with /polyphon/error"),
@@ -257,6 +259,7 @@ final class Show: @unchecked Sendable {
         var p = patch
         p.seed = keeper?.identity.withLock({ $0.seed }) ?? patch.seed
         stage.switchTo(p)
+        for problem in stage.renderer.instrumentProblems { logger.error("silent part in patch '\(p.name)': \(problem)") }
         router.reconfigure(agentNames: p.agents.map(\.spec.name))
         patchPath.withLock { $0 = (path, text) }
         keeper?.identity.withLock { $0.patch = path }
