@@ -19,7 +19,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CJack", pkgConfig: "jack", providers: [.apt(["libjack-jackd2-dev"])]),
         .systemLibrary(name: "CLiblo", pkgConfig: "liblo", providers: [.apt(["liblo-dev"])]),
-        .systemLibrary(name: "CFluidSynth", pkgConfig: "fluidsynth", providers: [.apt(["libfluidsynth-dev"])]),
+        // No pkg-config: fluidsynth.pc carries -pthread and -D flags SwiftPM refuses (with a warning on
+        // every build); the header is in /usr/include and the module map links the library.
+        .systemLibrary(name: "CFluidSynth", providers: [.apt(["libfluidsynth-dev"])]),
         .target(name: "CRealtime"),
         .target(name: "Realtime", dependencies: ["CRealtime"], swiftSettings: strict),
         .target(name: "DSP", dependencies: ["Realtime"], swiftSettings: strict),
