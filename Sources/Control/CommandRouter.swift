@@ -112,7 +112,7 @@ public final class CommandRouter: Sendable {
     static let bandAddresses = [
         "/polyphon/tempo", "/polyphon/tempo/norm", "/polyphon/density", "/polyphon/mood", "/polyphon/mood/xy",
         "/polyphon/mood/valence", "/polyphon/mood/arousal", "/polyphon/mood/glide", "/polyphon/tempo/ramp",
-        "/polyphon/player/follow", "/polyphon/key", "/polyphon/master/gain",
+        "/polyphon/player/follow", "/polyphon/player/pause", "/polyphon/key", "/polyphon/master/gain",
         "/polyphon/transport/play", "/polyphon/transport/stop", "/polyphon/panic", "/polyphon/status", "/polyphon/ping",
         "/polyphon/cue/load", "/polyphon/cue/go", "/polyphon/cue/goto", "/polyphon/cue/stop", "/polyphon/cue/pause",
         "/polyphon/patch",
@@ -298,6 +298,10 @@ public final class CommandRouter: Sendable {
         case "/polyphon/player/follow":
             let on = try flag(m)
             return { $0.followPlayer = on }
+        case "/polyphon/player/pause":
+            try count(m, 1, "f: beats 0.5...16")
+            let v = try number(m, 0, 0.5...16)
+            return { $0.playerPause = v }
         case "/polyphon/tempo/norm":
             try count(m, 1, "f: 0...1")
             let v = try number(m, 0, 0...1)

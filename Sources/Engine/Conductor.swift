@@ -235,6 +235,7 @@ public final class Conductor: @unchecked Sendable {
                 if s.playing { planBar(s, startBeat: nextBeat, frame: boundary) }
             }
             // The live player just finished a phrase: the lead answers from this beat.
+            band.playerPause = s.playerPause
             if s.playing {
                 let answer = band.listen(atBeat: Double(nextBeat))
                 if !answer.notes.isEmpty {

@@ -44,6 +44,8 @@ public struct Steering: Sendable, Equatable {
     public var tempoRampBeats = 0
     /// The band's tempo follows the live player's tempo.
     public var followPlayer = false
+    /// Beats of silence (no key held) that end the player's phrase, so the lead answers.
+    public var playerPause = 2.0
     /// Moods the patch adds to the named ones.
     public var patchMoods: [Mood] = []
 

@@ -58,6 +58,13 @@ public final class Band {
         for agent in agents { agent.hear(pitch: pitch, isOn: isOn && velocity > 0, beat: beat) }
     }
 
+    /// Beats of silence that end the player's phrase (a player who leaves gaps inside phrases
+    /// wants a longer pause before the answer).
+    public var playerPause: Double {
+        get { player.pauseBeats }
+        set { player.pauseBeats = newValue }
+    }
+
     /// Called at each beat: when the player has just finished a phrase, the lead answers it from
     /// this beat on (call and response). Beats of the notes are relative to `beat`.
     public func listen(atBeat beat: Double) -> (notes: [PlannedNote], key: Key, chord: Chord) {

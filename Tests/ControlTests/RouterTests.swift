@@ -101,6 +101,8 @@ import Testing
         #expect(r.store.read().mood.valence == 0.6)
         #expect(r.handle(OSCMessage("/polyphon/player/follow", [.bool(true)])).isEmpty)
         #expect(r.store.read().followPlayer)
+        #expect(r.handle(OSCMessage("/polyphon/player/pause", [.float(4)])).isEmpty)
+        #expect(r.store.read().playerPause == 4)
     }
 
     @Test func badEnsembleInputIsRefusedWithAReason() {
@@ -111,6 +113,7 @@ import Testing
             (OSCMessage("/polyphon/tempo/ramp", [.float(140), .float(-1)]), "out of range"),
             (OSCMessage("/polyphon/tempo/ramp", [.float(.nan), .float(4)]), "not a finite number"),
             (OSCMessage("/polyphon/mood/glide", [.float(1000)]), "out of range"),
+            (OSCMessage("/polyphon/player/pause", [.float(0)]), "out of range"),
             (OSCMessage("/polyphon/mood", [.string("sunset")]), "sunrise"),
         ]
         for (m, reason) in cases {
