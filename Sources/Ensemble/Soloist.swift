@@ -126,7 +126,8 @@ public final class Soloist: Agent {
                 playerStyle.learn(MelodyStep(interval: last.interval, sixteenths: length, position: (position + 16) % 16))
             }
         }
-        heardLast = (pitch, beat, heardLast.map { pitch - $0.pitch })
+        // Leaps beyond an octave count as an octave, as the corpus models count them.
+        heardLast = (pitch, beat, heardLast.map { max(-12, min(12, pitch - $0.pitch)) })
     }
 
     /// An answer to the player's phrase, starting at `beat` (note beats relative to it): their
