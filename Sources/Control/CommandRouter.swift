@@ -91,18 +91,22 @@ public final class CommandRouter: Sendable {
         self.store = store
         self.deck = deck
         self.figures = figures
-        space = Mutex((agentNames, CommandRouter.addressSpace(agentNames)))
+        space = Mutex((agentNames, CommandRouter.addressSpace(agentNames, store: store)))
     }
 
     /// A new patch's agents (a live patch switch).
     public func reconfigure(agentNames: [String]) {
-        space.withLock { $0 = (agentNames, CommandRouter.addressSpace(agentNames)) }
+        space.withLock { $0 = (agentNames, CommandRouter.addressSpace(agentNames, store: store)) }
     }
 
-    static func addressSpace(_ agentNames: [String]) -> [String] {
+    static func addressSpace(_ agentNames: [String], store: ParameterStore) -> [String] {
         var all = CommandRouter.bandAddresses
+        let agents = store.read().agents
         for name in agentNames {
             for p in CommandRouter.agentParameters { all.append("/polyphon/agent/\(name)/\(p)") }
+            // The live sound parameters of the agent's instrument.
+            let family = agents.first { $0.name == name }?.instrument ?? "subtractive"
+            for p in SoundParameter.of(family: family) { all.append("/polyphon/agent/\(name)/sound/\(p.name)") }
         }
         // Every continuous parameter also takes 0...1 on ADDRESS/norm, for an unconfigured fader.
         all += all.filter { Mapping.range(of: $0) != nil && $0 != "/polyphon/tempo" }.map { $0 + "/norm" }
@@ -237,6 +241,15 @@ public final class CommandRouter: Sendable {
             let parts = address.split(separator: "/")
             if parts.count >= 3, !agentNames.contains(String(parts[2])), !OSCPattern.isPattern(address) {
                 return "unknown agent '\(parts[2])'; this patch has: \(agentNames.joined(separator: ", "))"
+            }
+            // A sound parameter the agent's instrument doesn't have: say which it has.
+            if parts.count == 5, parts[3] == "sound", !OSCPattern.isPattern(address) {
+                let name = String(parts[2])
+                let family = store.read().agents.first { $0.name == name }?.instrument ?? "subtractive"
+                let known = SoundParameter.of(family: family).map(\.name)
+                return known.isEmpty
+                    ? "agent '\(name)' plays a \(family) instrument, which has no live sound parameters"
+                    : "agent '\(name)' plays a \(family) instrument; expected one of \(known.joined(separator: ", "))"
             }
         }
         return OSCPattern.isPattern(address) ? "pattern matches no address" : "unknown address"
@@ -403,6 +416,9 @@ public final class CommandRouter: Sendable {
 
     private func agentChange(for target: String, _ m: OSCMessage) throws(Rejection) -> @Sendable (inout Steering) -> Void {
         let parts = target.split(separator: "/").map(String.init)
+        if parts.count == 5, parts[3] == "sound", agentNames.contains(parts[2]) {
+            return try soundChange(agent: parts[2], parameter: parts[4], m)
+        }
         guard parts.count == 4, agentNames.contains(parts[2]) else {
             throw Rejection(m.address, "unknown address")
         }
@@ -439,6 +455,19 @@ public final class CommandRouter: Sendable {
         default:
             throw Rejection(m.address, "unknown address")
         }
+    }
+
+    /// `/polyphon/agent/NAME/sound/PARAM f`: one of the agent's instrument settings, live.
+    private func soundChange(agent name: String, parameter: String, _ m: OSCMessage) throws(Rejection)
+        -> @Sendable (inout Steering) -> Void {
+        let family = store.read().agents.first { $0.name == name }?.instrument ?? "subtractive"
+        guard let p = SoundParameter.named(parameter, family: family) else {
+            throw Rejection(m.address, unknownReason("/polyphon/agent/\(name)/sound/\(parameter)"))
+        }
+        try count(m, 1, "f: \(p.low)...\(p.high)")
+        let v = try number(m, 0, p.range)
+        let code = p.code
+        return { s in s.withAgent(name) { $0.sound[code] = v } }
     }
 
     // MARK: Status

@@ -166,6 +166,10 @@ public final class Mapping: @unchecked Sendable {
         case "/polyphon/compressor/threshold": return Steering.EffectSteering.thresholdRange
         case "/polyphon/compressor/ratio": return Steering.EffectSteering.ratioRange
         default:
+            if let at = address.range(of: "/sound/") {
+                let name = String(address[at.upperBound...])
+                return SoundParameter.all.first { $0.name == name }?.range
+            }
             if address.hasSuffix("/reverb") || address.hasSuffix("/delay") || address.hasSuffix("/morph") { return 0...1 }
             if address.hasSuffix("/gain") { return Steering.gainRange }
             if address.hasSuffix("/pan") { return -1...1 }

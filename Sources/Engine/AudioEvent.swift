@@ -10,6 +10,8 @@ public struct AudioEvent: BitwiseCopyable, Sendable {
         /// Bus settings: reverb size/damping 0...1, delay feedback, delay time in beats,
         /// compressor threshold (dBFS) and ratio.
         case reverbSize, reverbDamping, delayFeedback, delayBeats, compressorThreshold, compressorRatio
+        /// A live instrument setting: `note` is the `SoundParameter.code`, `value` the new value.
+        case sound
     }
 
     /// Absolute frame on the audio clock at which the event takes effect.

@@ -263,6 +263,11 @@ public final class Conductor: @unchecked Sendable {
             let t = UInt8(i)
             let o = old?.agents[i]
             if o?.gain != a.gain { outbox.append(AudioEvent(frame: at, kind: .trackGain, track: t, value: Float(a.gain))) }
+            if o?.sound != a.sound {
+                for (code, value) in a.sound.sorted(by: { $0.key < $1.key }) where o?.sound[code] != value {
+                    outbox.append(AudioEvent(frame: at, kind: .sound, track: t, note: code, value: Float(value)))
+                }
+            }
             if o?.pan != a.pan { outbox.append(AudioEvent(frame: at, kind: .trackPan, track: t, value: Float(a.pan))) }
             if o?.reverb != a.reverb { outbox.append(AudioEvent(frame: at, kind: .trackReverb, track: t, value: Float(a.reverb))) }
             if o?.delay != a.delay { outbox.append(AudioEvent(frame: at, kind: .trackDelay, track: t, value: Float(a.delay))) }

@@ -17,6 +17,11 @@ public struct AgentSteering: Sendable, Equatable {
     public var delay = 0.0
     /// Timbre morph from the instrument's A settings (0) to its B settings (1).
     public var morph = 0.0
+    /// The agent's instrument type (`subtractive`, `fm`, `drumkit`, `soundfont`), which decides
+    /// its live sound parameters.
+    public var instrument = "subtractive"
+    /// Live overrides of instrument settings, by `SoundParameter.code`.
+    public var sound: [UInt8: Double] = [:]
 
     public init(name: String, gain: Double, pan: Double, density: Double? = nil) {
         self.name = name

@@ -47,6 +47,7 @@ public struct Patch: Sendable {
                              steering.reverb = a.reverb
                              steering.delay = a.delay
                              steering.morph = a.morph
+                             steering.instrument = a.instrument.typeName
                              return steering
                          },
                          moodGlide: moodGlide, patchMoods: moods)

@@ -265,6 +265,8 @@ public final class Renderer: @unchecked Sendable {
             if t < trackCount { tracks[t].strip.reverb.target = e.value }
         case .trackDelay:
             if t < trackCount { tracks[t].strip.delay.target = e.value }
+        case .sound:
+            if t < trackCount { tracks[t].setSound(code: e.note, value: e.value) }
         case .trackMorph:
             if t < trackCount { tracks[t].morph.target = min(max(e.value, 0), 1) }
         case .tempo, .delayBeats, .delayFeedback, .reverbSize, .reverbDamping, .compressorThreshold, .compressorRatio:

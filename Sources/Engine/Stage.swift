@@ -118,6 +118,8 @@ public final class Stage: @unchecked Sendable {
                     kept.reverb = a.reverb
                     kept.delay = a.delay
                     kept.morph = a.morph
+                    kept.instrument = a.instrument
+                    kept.sound = [:]
                     return kept
                 }
                 s.effects = fresh.effects

@@ -246,6 +246,62 @@ struct Track {
         _ = stopped
     }
 
+    /// A live instrument setting (`SoundParameter`): the A end of the morph, and the B end too
+    /// when the agent has no morph. A code that isn't this instrument's is ignored (the router
+    /// refuses it before it gets here).
+    // real time
+    @_noAllocation @_noLocks
+    mutating func setSound(code: UInt8, value: Float) {
+        switch kind {
+        case .synth:
+            var a = settings
+            switch code {
+            case 0: a.cutoff = value
+            case 1: a.resonance = value
+            case 2: a.envAmount = value
+            case 3: a.keyTrack = value
+            case 4: a.attack = value
+            case 5: a.decay = value
+            case 6: a.sustain = value
+            case 7: a.release = value
+            case 8: a.detune = value
+            case 9: a.width = value
+            case 10: a.noise = value
+            case 11: a.lfoRate = value
+            case 12: a.lfoPitch = value
+            case 13: a.lfoCutoff = value
+            case 14: a.lfoWidth = value
+            case 15: a.glide = value
+            case 16: a.spread = value
+            default: return
+            }
+            settings = a
+            if !hasMorph { settingsB = a }
+        case .fm:
+            var a = fmA
+            switch code {
+            case 32...35: a.ratios[Int(code) - 32] = value
+            case 36...39: a.levels[Int(code) - 36] = value
+            case 40: a.feedback = value
+            default: return
+            }
+            fmA = a
+            if !hasMorph { fmB = a }
+        case .drums:
+            guard code >= 64 else { return }
+            let piece = Int(code - 64) / 3
+            guard piece < Track.drumCount else { return }
+            switch (code - 64) % 3 {
+            case 0: kitA.tune[piece] = value
+            case 1: kitA.decay[piece] = value
+            default: kitA.tone[piece] = value
+            }
+            if !hasMorph { kitB = kitA }
+        case .soundFont:
+            return
+        }
+    }
+
     // real time
     @_noAllocation @_noLocks
     mutating func allNotesOff() {

@@ -103,6 +103,12 @@ import Testing
         #expect(r.store.read().followPlayer)
         #expect(r.handle(OSCMessage("/polyphon/player/pause", [.float(4)])).isEmpty)
         #expect(r.store.read().playerPause == 4)
+        #expect(r.handle(OSCMessage("/polyphon/agent/lead/sound/cutoff", [.float(800)])).isEmpty)
+        #expect(r.store.read().agents[0].sound[0] == 800)
+        #expect(r.handle(OSCMessage("/polyphon/agent/*/sound/resonance", [.float(0.5)])).isEmpty, "patterns reach sound parameters")
+        #expect(r.store.read().agents[0].sound[1] == 0.5)
+        #expect(r.handle(OSCMessage("/polyphon/agent/lead/sound/cutoff/norm", [.float(0)])).isEmpty)
+        #expect(r.store.read().agents[0].sound[0] == 20)
     }
 
     @Test func badEnsembleInputIsRefusedWithAReason() {
@@ -114,6 +120,9 @@ import Testing
             (OSCMessage("/polyphon/tempo/ramp", [.float(.nan), .float(4)]), "not a finite number"),
             (OSCMessage("/polyphon/mood/glide", [.float(1000)]), "out of range"),
             (OSCMessage("/polyphon/player/pause", [.float(0)]), "out of range"),
+            (OSCMessage("/polyphon/agent/lead/sound/cutoff", [.float(5)]), "out of range"),
+            (OSCMessage("/polyphon/agent/lead/sound/ratio1", [.float(2)]), "subtractive instrument; expected one of cutoff"),
+            (OSCMessage("/polyphon/agent/lead/sound/cutoff", [.string("x")]), "must be a number"),
             (OSCMessage("/polyphon/mood", [.string("sunset")]), "sunrise"),
         ]
         for (m, reason) in cases {

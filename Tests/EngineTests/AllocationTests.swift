@@ -62,6 +62,15 @@ import Testing
             for a in s.agents.indices { s.agents[a].morph = Double(i % 400) / 400 }
             if i % 300 == 0 { s.agents[1].mute.toggle() }
             if i % 500 == 0 { s.agents[2].solo.toggle() }
+            // Live sound parameters of every family (each track takes its own codes).
+            if i % 250 == 0 {
+                for a in s.agents.indices {
+                    s.agents[a].sound[0] = Double(400 + i % 2000)      // cutoff
+                    s.agents[a].sound[11] = Double(1 + i % 7)          // LFO rate
+                    s.agents[a].sound[32] = Double(1 + i % 3)          // FM ratio 1
+                    s.agents[a].sound[64] = Double(i % 5)              // kick tune
+                }
+            }
             if i % 700 == 0 {
                 s.effects.reverbSize = s.effects.reverbSize > 0.5 ? 0.3 : 0.8
                 s.effects.delayBeats = s.effects.delayBeats == 0.75 ? 0.5 : 0.75

@@ -1,0 +1,51 @@
+import Engine
+import Foundation
+import Testing
+
+/// Instrument settings changed live: the change reaches the audio from its frame on.
+@Suite struct SoundParameterTests {
+    /// Energy above `hz` over the spectrum's total, by a plain DFT of one window (enough to tell
+    /// an open filter from a closed one).
+    func brightness(_ x: ArraySlice<Float>, above hz: Double, rate: Double = 48000) -> Double {
+        let n = 4096
+        let start = x.startIndex + (x.count - n) / 2
+        var high = 0.0, total = 0.0
+        for k in stride(from: 1, to: n / 2, by: 3) {
+            var re = 0.0, im = 0.0
+            for j in 0..<n {
+                let w = 0.5 - 0.5 * cos(2 * Double.pi * Double(j) / Double(n))
+                let v = Double(x[start + j]) * w
+                re += v * cos(2 * Double.pi * Double(k * j) / Double(n))
+                im -= v * sin(2 * Double.pi * Double(k * j) / Double(n))
+            }
+            let p = re * re + im * im
+            total += p
+            if Double(k) * rate / Double(n) > hz { high += p }
+        }
+        return high / max(total, 1e-30)
+    }
+
+    @Test func aLiveCutoffChangeDarkensThePartFromItsFrame() throws {
+        let p = try TestPatches.defaultPatch()
+        let chords = p.agents.firstIndex { $0.spec.name == "chords" }!
+        let code = SoundParameter.named("cutoff", family: "subtractive")!.code
+        let change = TimedChange(frame: 48000 * 6) { store in store.update { $0.agents[chords].sound[code] = 120 } }
+        let both = OfflineRender(patch: p).runWithStems(seconds: 12, changes: [change])
+        let plain = OfflineRender(patch: p).runWithStems(seconds: 12)
+        let stem = both.stems[chords].left, reference = plain.stems[chords].left
+        // Identical before the change, darker after it.
+        let before = zip(stem[0..<(48000 * 6)], reference[0..<(48000 * 6)]).map { abs($0 - $1) }.max()!
+        #expect(before == 0, "nothing changes before the change's frame")
+        let after = brightness(stem[(48000 * 8)..<(48000 * 12)], above: 800)
+        let unchanged = brightness(reference[(48000 * 8)..<(48000 * 12)], above: 800)
+        #expect(after < unchanged * 0.2, "energy above 800 Hz: \(after) with the filter closed, \(unchanged) without")
+    }
+
+    @Test func everyFamilyHasItsParameters() {
+        #expect(SoundParameter.of(family: "subtractive").count == 17)
+        #expect(SoundParameter.of(family: "fm").count == 9)
+        #expect(SoundParameter.of(family: "drumkit").count == 27)
+        #expect(SoundParameter.of(family: "soundfont").isEmpty)
+        #expect(Set(SoundParameter.all.map(\.code)).count == SoundParameter.all.count, "codes are unique")
+    }
+}
