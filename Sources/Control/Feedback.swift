@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Synchronization
 
@@ -66,6 +67,17 @@ public final class Feedback: @unchecked Sendable {
             OSCMessage("/polyphon/density", [.float(Float(s.density))]),
             OSCMessage("/polyphon/mood", [.string(s.mood.name)]),
             OSCMessage("/polyphon/mood/xy", [.float(Float((s.mood.valence + 1) / 2)), .float(Float((s.mood.arousal + 1) / 2))]),
+            OSCMessage("/polyphon/mood/valence", [.float(Float(s.mood.valence))]),
+            OSCMessage("/polyphon/mood/arousal", [.float(Float(s.mood.arousal))]),
+            OSCMessage("/polyphon/mood/glide", [.float(Float(s.moodGlide))]),
+            OSCMessage("/polyphon/player/follow", [.int(s.followPlayer ? 1 : 0)]),
+            OSCMessage("/polyphon/player/pause", [.float(Float(s.playerPause))]),
+            OSCMessage("/polyphon/reverb/size", [.float(Float(s.effects.reverbSize))]),
+            OSCMessage("/polyphon/reverb/damping", [.float(Float(s.effects.reverbDamping))]),
+            OSCMessage("/polyphon/delay/feedback", [.float(Float(s.effects.delayFeedback))]),
+            OSCMessage("/polyphon/delay/division", [.float(Float(s.effects.delayBeats))]),
+            OSCMessage("/polyphon/compressor/threshold", [.float(Float(s.effects.compressorThreshold))]),
+            OSCMessage("/polyphon/compressor/ratio", [.float(Float(s.effects.compressorRatio))]),
             OSCMessage("/polyphon/key", [.string(s.key.description)]),
             OSCMessage("/polyphon/master/gain", [.float(Float(s.masterGain))]),
             OSCMessage("/polyphon/transport/playing", [.int(s.playing ? 1 : 0)]),
@@ -78,7 +90,14 @@ public final class Feedback: @unchecked Sendable {
                 OSCMessage(base + "gain", [.float(Float(a.gain))]),
                 OSCMessage(base + "pan", [.float(Float(a.pan))]),
                 OSCMessage(base + "density", [.float(Float(a.density ?? s.density))]),
+                OSCMessage(base + "reverb", [.float(Float(a.reverb))]),
+                OSCMessage(base + "delay", [.float(Float(a.delay))]),
+                OSCMessage(base + "morph", [.float(Float(a.morph))]),
             ]
+            // Live sound settings a controller has changed (the patch's own values until then).
+            for p in SoundParameter.of(family: a.instrument) {
+                if let v = a.sound[p.code] { out.append(OSCMessage(base + "sound/" + p.name, [.float(Float(v))])) }
+            }
         }
         if let deck = router.deck {
             let p = deck.position

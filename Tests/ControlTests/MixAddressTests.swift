@@ -53,3 +53,25 @@ import Testing
         #expect(r.store.read() == before)
     }
 }
+
+/// Controllers hear every parameter they can set: the ensemble's, the mix's and live sound.
+@Suite struct FeedbackStateTests {
+    @Test func theStateCoversEverySettableParameter() {
+        var steering = Steering(tempo: 112, density: 0.6, mood: Mood(named: "driving")!, tonic: PitchClass(9), modeOverride: nil,
+                                masterGain: 0.8, agents: [AgentSteering(name: "lead", gain: 0.8, pan: 0)])
+        steering.agents[0].sound[SoundParameter.named("cutoff", family: "subtractive")!.code] = 900
+        let router = CommandRouter(store: ParameterStore(steering), agentNames: ["lead"])
+        let state = Dictionary(Feedback(router: router).stateMessages().map { ($0.address, $0.arguments) }, uniquingKeysWith: { a, _ in a })
+        for address in ["/polyphon/mood/glide", "/polyphon/player/follow", "/polyphon/player/pause", "/polyphon/reverb/size",
+                        "/polyphon/delay/division", "/polyphon/compressor/ratio", "/polyphon/agent/lead/reverb",
+                        "/polyphon/agent/lead/delay", "/polyphon/agent/lead/morph"] {
+            #expect(state[address] != nil, "no feedback for \(address)")
+        }
+        #expect(state["/polyphon/agent/lead/sound/cutoff"]?.first?.number == 900)
+        #expect(state["/polyphon/agent/lead/sound/resonance"] == nil, "only the sound settings changed live")
+        // Every address in the state is one a controller can send back.
+        for address in state.keys where !["/polyphon/transport/playing"].contains(address) {
+            #expect(router.addresses.contains(address), "\(address) is not an address the router takes")
+        }
+    }
+}
