@@ -13,6 +13,25 @@ public struct SavedState: Codable, Equatable, Sendable {
         public var gain: Double
         public var pan: Double
         public var density: Double?
+        /// Sends, morph and live sound settings (by parameter name). Optional, so state files
+        /// written before they existed still load.
+        public var reverb: Double?
+        public var delay: Double?
+        public var morph: Double?
+        public var sound: [String: Double]?
+    }
+
+    /// The shared buses and the ensemble's settings; optional for older state files.
+    public struct Sound: Codable, Equatable, Sendable {
+        public var reverbSize: Double
+        public var reverbDamping: Double
+        public var delayFeedback: Double
+        public var delayBeats: Double
+        public var compressorThreshold: Double
+        public var compressorRatio: Double
+        public var moodGlide: Double
+        public var followPlayer: Bool
+        public var playerPause: Double
     }
 
     public var patch: String
@@ -27,6 +46,7 @@ public struct SavedState: Codable, Equatable, Sendable {
     public var masterGain: Double
     public var playing: Bool
     public var agents: [Agent]
+    public var sound: Sound?
     public var cueFile: String?
     public var cueIndex: Int?
     /// How many times Polyphon has started with this state file.
@@ -45,7 +65,16 @@ public struct SavedState: Codable, Equatable, Sendable {
         mode = s.modeOverride?.rawValue
         masterGain = s.masterGain
         playing = s.playing
-        agents = s.agents.map { Agent(name: $0.name, mute: $0.mute, solo: $0.solo, gain: $0.gain, pan: $0.pan, density: $0.density) }
+        agents = s.agents.map { a in
+            let names = SoundParameter.of(family: a.instrument)
+            let live = Dictionary(uniqueKeysWithValues: names.compactMap { p in a.sound[p.code].map { (p.name, $0) } })
+            return Agent(name: a.name, mute: a.mute, solo: a.solo, gain: a.gain, pan: a.pan, density: a.density,
+                         reverb: a.reverb, delay: a.delay, morph: a.morph, sound: live.isEmpty ? nil : live)
+        }
+        sound = Sound(reverbSize: s.effects.reverbSize, reverbDamping: s.effects.reverbDamping,
+                      delayFeedback: s.effects.delayFeedback, delayBeats: s.effects.delayBeats,
+                      compressorThreshold: s.effects.compressorThreshold, compressorRatio: s.effects.compressorRatio,
+                      moodGlide: s.moodGlide, followPlayer: s.followPlayer, playerPause: s.playerPause)
         cueFile = cue?.file
         cueIndex = cue?.index
         savedAt = Date()
@@ -68,6 +97,25 @@ public struct SavedState: Codable, Equatable, Sendable {
             s.agents[i].gain = min(max(a.gain, 0), 2)
             s.agents[i].pan = min(max(a.pan, -1), 1)
             s.agents[i].density = a.density.map { min(max($0, 0), 1) }
+            if let v = a.reverb { s.agents[i].reverb = min(max(v, 0), 1) }
+            if let v = a.delay { s.agents[i].delay = min(max(v, 0), 1) }
+            if let v = a.morph { s.agents[i].morph = min(max(v, 0), 1) }
+            // Live sound settings by name, for the instrument the agent plays now.
+            for (name, v) in a.sound ?? [:] {
+                guard let p = SoundParameter.named(name, family: s.agents[i].instrument) else { continue }
+                s.agents[i].sound[p.code] = min(max(v, p.low), p.high)
+            }
+        }
+        if let b = sound {
+            s.effects.reverbSize = min(max(b.reverbSize, Steering.EffectSteering.reverbRange.lowerBound), Steering.EffectSteering.reverbRange.upperBound)
+            s.effects.reverbDamping = min(max(b.reverbDamping, Steering.EffectSteering.reverbRange.lowerBound), Steering.EffectSteering.reverbRange.upperBound)
+            s.effects.delayFeedback = min(max(b.delayFeedback, Steering.EffectSteering.feedbackRange.lowerBound), Steering.EffectSteering.feedbackRange.upperBound)
+            s.effects.delayBeats = min(max(b.delayBeats, 0.0625), 4)
+            s.effects.compressorThreshold = min(max(b.compressorThreshold, Steering.EffectSteering.thresholdRange.lowerBound), Steering.EffectSteering.thresholdRange.upperBound)
+            s.effects.compressorRatio = min(max(b.compressorRatio, Steering.EffectSteering.ratioRange.lowerBound), Steering.EffectSteering.ratioRange.upperBound)
+            s.moodGlide = min(max(b.moodGlide, 0), 300)
+            s.followPlayer = b.followPlayer
+            s.playerPause = min(max(b.playerPause, 0.5), 16)
         }
     }
 }

@@ -62,6 +62,34 @@ import Testing
         #expect(other.agents.map(\.mute) == [true, false])
     }
 
+    @Test func sendsMorphBusesAndLiveSoundSurviveARestart() throws {
+        let file = StateFile(path: tempPath())
+        defer { try? FileManager.default.removeItem(atPath: file.path) }
+        var s = try steering()
+        s.agents[0].reverb = 0.4
+        s.agents[0].morph = 0.62
+        s.agents[0].sound[SoundParameter.named("cutoff", family: "subtractive")!.code] = 650
+        s.effects.reverbSize = 0.9
+        s.moodGlide = 12
+        s.followPlayer = true
+        try file.save(SavedState(patch: "a.patch", seed: 9, steering: s, cue: nil))
+        var fresh = try steering()
+        try #require(try file.load()).restore(into: &fresh)
+        #expect(fresh.agents[0].reverb == 0.4 && fresh.agents[0].morph == 0.62)
+        #expect(fresh.agents[0].sound == s.agents[0].sound)
+        #expect(fresh.effects.reverbSize == 0.9 && fresh.moodGlide == 12 && fresh.followPlayer)
+    }
+
+    @Test func aStateFileFromBeforeTheSoundSettingsStillLoads() throws {
+        let path = tempPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let old = #"{"patch":"a.patch","seed":1,"tempo":100,"density":0.5,"mood":"calm","valence":0.4,"arousal":-0.7,"tonic":2,"masterGain":0.8,"playing":true,"agents":[{"name":"bass","mute":true,"solo":false,"gain":0.7,"pan":0}],"savedAt":"2026-11-20T08:00:00Z"}"#
+        try Data(old.utf8).write(to: URL(fileURLWithPath: path))
+        var s = try steering()
+        try #require(try StateFile(path: path).load()).restore(into: &s)
+        #expect(s.tempo == 100 && s.agents[0].mute && s.agents[0].reverb == 0)
+    }
+
     @Test func aCorruptFileIsReportedNotTrusted() throws {
         let path = tempPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
