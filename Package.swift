@@ -42,12 +42,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .target(name: "CLockCounter", path: "Tests/CLockCounter"),
         .testTarget(name: "MusicTests", dependencies: ["Music"], swiftSettings: strict),
         .testTarget(name: "EnsembleTests", dependencies: ["Ensemble", "Music"], exclude: ["Resources"], swiftSettings: strict),
-        .testTarget(name: "DSPTests", dependencies: ["DSP"], swiftSettings: strict),
-        .testTarget(name: "SoundFontTests", dependencies: ["SoundFont", "CFluidSynth", "CAllocCounter", "CLockCounter"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "SoundFont", "CAllocCounter"], swiftSettings: strict),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SoundFontTests", dependencies: ["SoundFont", "CFluidSynth", "CAllocCounter", "CLockCounter", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "SoundFont", "CAllocCounter", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "InstallationTests", dependencies: ["Installation", "Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Engine", "Ensemble", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Spectrum analysis for the reference tests: a radix-2 FFT and a Blackman-Harris window
 /// (sidelobes near -92 dB, so a -60 dB alias is never hidden under a harmonic's leakage).
@@ -18,32 +19,8 @@ enum Spectrum {
         return (0...n / 2).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
     }
 
-    /// In-place iterative Cooley-Tukey FFT.
-    static func fft(_ re: inout [Double], _ im: inout [Double]) {
-        let n = re.count
-        var j = 0
-        for i in 1..<n {
-            var bit = n >> 1
-            while j & bit != 0 { j ^= bit; bit >>= 1 }
-            j |= bit
-            if i < j { re.swapAt(i, j); im.swapAt(i, j) }
-        }
-        var len = 2
-        while len <= n {
-            let angle = -2 * Double.pi / Double(len)
-            for start in stride(from: 0, to: n, by: len) {
-                for k in 0..<len / 2 {
-                    let wr = cos(angle * Double(k)), wi = sin(angle * Double(k))
-                    let a = start + k, b = a + len / 2
-                    let tr = re[b] * wr - im[b] * wi
-                    let ti = re[b] * wi + im[b] * wr
-                    re[b] = re[a] - tr; im[b] = im[a] - ti
-                    re[a] += tr; im[a] += ti
-                }
-            }
-            len <<= 1
-        }
-    }
+    /// In-place FFT (the shared kernel).
+    static func fft(_ re: inout [Double], _ im: inout [Double]) { FFT.transform(&re, &im) }
 
     /// The loudest component (dB relative to the fundamental) lying more than `guardBins` bins
     /// from every harmonic of `fundamental` (including DC), and where it is.

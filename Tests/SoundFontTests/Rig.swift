@@ -1,4 +1,5 @@
 import SoundFont
+import TestSupport
 import Testing
 
 /// Shared test fixtures: the installed GM font, a seeded generator, offline renders and a spectrum.
@@ -51,37 +52,9 @@ struct Spectrum {
     let binHz: Double
 
     init(_ signal: [Float], sampleRate: Double) {
-        var n = 1
-        while n < signal.count { n <<= 1 }
-        var re = [Double](repeating: 0, count: n), im = [Double](repeating: 0, count: n)
-        let count = signal.count
-        for i in 0..<count {
-            let w = 0.5 - 0.5 * cos(2 * Double.pi * Double(i) / Double(count - 1))
-            re[i] = Double(signal[i]) * w
-        }
-        var j = 0
-        for i in 1..<n {
-            var bit = n >> 1
-            while j & bit != 0 { j ^= bit; bit >>= 1 }
-            j |= bit
-            if i < j { re.swapAt(i, j); im.swapAt(i, j) }
-        }
-        var length = 2
-        while length <= n {
-            let angle = -2 * Double.pi / Double(length)
-            for start in stride(from: 0, to: n, by: length) {
-                for k in 0..<(length / 2) {
-                    let wr = cos(angle * Double(k)), wi = sin(angle * Double(k))
-                    let a = start + k, b = a + length / 2
-                    let tr = re[b] * wr - im[b] * wi, ti = re[b] * wi + im[b] * wr
-                    re[b] = re[a] - tr; im[b] = im[a] - ti
-                    re[a] += tr; im[a] += ti
-                }
-            }
-            length <<= 1
-        }
-        magnitudes = (0..<(n / 2)).map { (re[$0] * re[$0] + im[$0] * im[$0]).squareRoot() }
-        binHz = sampleRate / Double(n)
+        let all = FFT.magnitudes(signal[...], window: FFT.hann)
+        magnitudes = Array(all.dropLast())
+        binHz = sampleRate / Double(2 * (all.count - 1))
     }
 
     /// The frequency of the strongest bin between `low` and `high` Hz.
