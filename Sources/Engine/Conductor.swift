@@ -237,8 +237,7 @@ public final class Conductor: @unchecked Sendable {
             // The live player just finished a phrase: the lead answers from this beat.
             band.playerPause = s.playerPause
             if s.playing {
-                let answer = band.listen(atBeat: Double(nextBeat))
-                if !answer.notes.isEmpty {
+                if let answer = band.listen(atBeat: Double(nextBeat)), !answer.notes.isEmpty {
                     schedule(answer.notes, from: Double(nextBeat), bar: bar, key: answer.key,
                              changes: [ChordChange(beat: 0, chord: answer.chord)])
                 }

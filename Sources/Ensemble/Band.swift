@@ -67,10 +67,8 @@ public final class Band {
 
     /// Called at each beat: when the player has just finished a phrase, the lead answers it from
     /// this beat on (call and response). Beats of the notes are relative to `beat`.
-    public func listen(atBeat beat: Double) -> (notes: [PlannedNote], key: Key, chord: Chord) {
-        guard let phrase = player.takeFinishedPhrase(at: beat), let current else {
-            return ([], Key(tonic: PitchClass(0), mode: .ionian), Chord(key: Key(tonic: PitchClass(0), mode: .ionian), degree: 0))
-        }
+    public func listen(atBeat beat: Double) -> (notes: [PlannedNote], key: Key, chord: Chord)? {
+        guard let phrase = player.takeFinishedPhrase(at: beat), let current else { return nil }
         let key = player.fittingKey(current: current.context.key)
         var context = current.context
         context.key = key
