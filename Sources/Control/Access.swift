@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Logging
 import Synchronization
@@ -130,5 +131,8 @@ public final class Access: @unchecked Sendable {
     }
 
     /// Addresses a read-only client may send.
-    static let readOnlyAddresses: Set<String> = ["/polyphon/status", "/polyphon/ping", "/polyphon/subscribe", "/polyphon/unsubscribe", "/polyphon/auth"]
+    /// What a read-only controller may send: the table's read-only questions and sessions.
+    static let readOnlyAddresses: Set<String> = Set(ControlTable.all.filter { c in
+        c.access == .read && (c.kind == .query || c.kind == .session)
+    }.map(\.address))
 }

@@ -13,19 +13,8 @@ import Engine
 /// A section starts where playback starts, at a label, and when a GO releases a `wait go`.
 /// Arguments are integers (`i`), decimals (`f`), `true`/`false`, or strings (quoted for spaces).
 public struct CueList: Sendable {
-    /// When an entry happens.
-    public enum Time: Sendable, Equatable {
-        case seconds(Double)
-        case bar(Int, beat: Double)
-        case afterSeconds(Double)
-        case afterBeats(Double)
-    }
-
-    /// A length of time for ramps.
-    public enum Length: Sendable, Equatable {
-        case seconds(Double)
-        case beats(Double)
-    }
+    public typealias Time = CueScript.Time
+    public typealias Length = CueScript.Length
 
     public enum Item: Sendable {
         case message(time: Time, message: OSCMessage)
@@ -196,31 +185,61 @@ public struct CueList: Sendable {
     /// Checks every message and ramp against a patch's address space and value rules, as the
     /// server would, without playing anything. Jumps were checked when parsing.
     public func check(against patch: Patch) throws(SourceErrors) {
-        try check(agentNames: patch.agents.map(\.spec.name), steering: patch.initialSteering)
+        _ = try compile(agentNames: patch.agents.map(\.spec.name), steering: patch.initialSteering)
     }
 
     /// Checks against a band's agents, on a scratch copy of `steering` (nothing live changes).
     public func check(agentNames: [String], steering: Steering) throws(SourceErrors) {
+        _ = try compile(agentNames: agentNames, steering: steering)
+    }
+
+    /// Turns every entry into typed commands for a band with these agents, checking each as the
+    /// server would; throws every mistake with line and column.
+    public func compile(agentNames: [String], steering: Steering) throws(SourceErrors) -> CueScript {
         let router = CommandRouter(store: ParameterStore(steering), agentNames: agentNames)
         var errors: [SourceError] = []
+        var script: [CueScript.Entry] = []
         for e in entries {
+            let text = CueList.describe(e)
             do throws(Rejection) {
                 switch e.item {
-                case .message(_, let message):
-                    _ = try router.prepare(message)
-                case .ramp(_, _, let address, let target):
-                    guard router.currentValue(of: address) != nil else {
-                        throw Rejection(address, "cannot be ramped; ramps take \(CommandRouter.rampable.joined(separator: ", ")) and /polyphon/agent/NAME/{gain,pan,density}")
+                case .message(let time, let message):
+                    guard case .commands(let commands) = try router.prepare(message) else {
+                        throw Rejection(message.address, "cannot be sent from a cue file (queries, patch and cue requests are for controllers)")
                     }
-                    _ = try router.prepare(OSCMessage(address, [.float(Float(target))]))
-                default:
-                    break
+                    script.append(CueScript.Entry(item: .commands(time: time, commands), line: e.line, text: text))
+                case .ramp(let time, let length, let address, let target):
+                    let (declared, agent) = ControlTable.declared(address)
+                    guard router.currentValue(of: address) != nil, let index = ControlTable.index(of: declared),
+                          ControlTable.all[index].access.writable else {
+                        throw Rejection(address, "cannot be ramped; ramps take any number setting, such as /polyphon/tempo, /polyphon/density or /polyphon/agent/NAME/gain")
+                    }
+                    _ = try router.prepare(OSCMessage(address, [.double(target)]))
+                    let ramp = Ramp(control: index, agent: agent, target: target, length: length)
+                    script.append(CueScript.Entry(item: .ramp(time: time, ramp), line: e.line, text: text))
+                case .label(let name):
+                    script.append(CueScript.Entry(item: .label(name), line: e.line, text: text))
+                case .goto(let label, let times):
+                    script.append(CueScript.Entry(item: .goto(label: label, times: times), line: e.line, text: text))
+                case .waitGo:
+                    script.append(CueScript.Entry(item: .waitGo, line: e.line, text: text))
                 }
             } catch {
                 errors.append(SourceError(file: file, line: e.line, column: e.column, message: "\(error.address): \(error.reason)"))
             }
         }
         if !errors.isEmpty { throw SourceErrors(errors: errors) }
+        return CueScript(file: file, entries: script)
+    }
+
+    static func describe(_ e: Entry) -> String {
+        switch e.item {
+        case .message(_, let m): "line \(e.line): \(m)"
+        case .ramp(_, _, let address, let target): "line \(e.line): ramp \(address) to \(target)"
+        case .label(let name): "line \(e.line): label \(name)"
+        case .goto(let name, _): "line \(e.line): goto \(name)"
+        case .waitGo: "line \(e.line): wait go"
+        }
     }
 }
 

@@ -9,6 +9,8 @@ import Synchronization
 public final class Feedback: @unchecked Sendable {
     let router: CommandRouter
     var mapping: Mapping?
+    /// The cue deck, whose position controllers see.
+    var deck: (any CueDeck)?
     /// Makes a UDP peer for `/polyphon/subscribe PORT` (replies go from the server's own socket).
     var udpPeer: (@Sendable (String, Int) -> (any OSCPeer)?)?
     private let subscribers = Mutex<[String: Subscriber]>([:])
@@ -22,9 +24,10 @@ public final class Feedback: @unchecked Sendable {
         var sent: [String: OSCMessage] = [:]
     }
 
-    public init(router: CommandRouter, mapping: Mapping? = nil) {
+    public init(router: CommandRouter, mapping: Mapping? = nil, deck: (any CueDeck)? = nil) {
         self.router = router
         self.mapping = mapping
+        self.deck = deck
     }
 
     public func subscribe(_ peer: any OSCPeer, port: Int? = nil) {
@@ -58,48 +61,38 @@ public final class Feedback: @unchecked Sendable {
 
     public func stop() { running.store(false, ordering: .releasing) }
 
-    /// The state as the messages a controller would send to set it.
+    /// The state as the messages a controller would send to set it: every readable control of
+    /// the table (a `/norm` twin for faders), from the published snapshot.
     public func stateMessages() -> [OSCMessage] {
         let s = router.store.read()
-        var out: [OSCMessage] = [
-            OSCMessage("/polyphon/tempo", [.float(Float(s.tempo))]),
-            OSCMessage("/polyphon/tempo/norm", [.float(Float((s.tempo - 40) / 180))]),
-            OSCMessage("/polyphon/density", [.float(Float(s.density))]),
-            OSCMessage("/polyphon/mood", [.string(s.mood.name)]),
-            OSCMessage("/polyphon/mood/xy", [.float(Float((s.mood.valence + 1) / 2)), .float(Float((s.mood.arousal + 1) / 2))]),
-            OSCMessage("/polyphon/mood/valence", [.float(Float(s.mood.valence))]),
-            OSCMessage("/polyphon/mood/arousal", [.float(Float(s.mood.arousal))]),
-            OSCMessage("/polyphon/mood/glide", [.float(Float(s.moodGlide))]),
-            OSCMessage("/polyphon/player/follow", [.int(s.followPlayer ? 1 : 0)]),
-            OSCMessage("/polyphon/player/pause", [.float(Float(s.playerPause))]),
-            OSCMessage("/polyphon/reverb/size", [.float(Float(s.effects.reverbSize))]),
-            OSCMessage("/polyphon/reverb/damping", [.float(Float(s.effects.reverbDamping))]),
-            OSCMessage("/polyphon/delay/feedback", [.float(Float(s.effects.delayFeedback))]),
-            OSCMessage("/polyphon/delay/division", [.float(Float(s.effects.delayBeats))]),
-            OSCMessage("/polyphon/compressor/threshold", [.float(Float(s.effects.compressorThreshold))]),
-            OSCMessage("/polyphon/compressor/ratio", [.float(Float(s.effects.compressorRatio))]),
-            OSCMessage("/polyphon/key", [.string(s.key.description)]),
-            OSCMessage("/polyphon/master/gain", [.float(Float(s.masterGain))]),
-            OSCMessage("/polyphon/transport/playing", [.int(s.playing ? 1 : 0)]),
-        ]
-        for (name, a) in zip(router.agentNames, s.agents) {
-            let base = "/polyphon/agent/\(name)/"
-            out += [
-                OSCMessage(base + "mute", [.int(a.mute ? 1 : 0)]),
-                OSCMessage(base + "solo", [.int(a.solo ? 1 : 0)]),
-                OSCMessage(base + "gain", [.float(Float(a.gain))]),
-                OSCMessage(base + "pan", [.float(Float(a.pan))]),
-                OSCMessage(base + "density", [.float(Float(a.density ?? s.density))]),
-                OSCMessage(base + "reverb", [.float(Float(a.reverb))]),
-                OSCMessage(base + "delay", [.float(Float(a.delay))]),
-                OSCMessage(base + "morph", [.float(Float(a.morph))]),
-            ]
-            // Live sound settings a controller has changed (the patch's own values until then).
-            for p in SoundParameter.of(family: a.instrument) {
-                if let v = a.sound[p.code] { out.append(OSCMessage(base + "sound/" + p.name, [.float(Float(v))])) }
+        let names = router.agentNames
+        var out: [OSCMessage] = []
+        func add(_ spec: ControlSpec, _ address: String, _ value: ControlValue) {
+            switch value {
+            case .number(let v):
+                out.append(OSCMessage(address, [.float(Float(v))]))
+                if spec.access.writable, spec.faderRange != nil, let x = spec.normalize(v) {
+                    out.append(OSCMessage(address + "/norm", [.float(Float(x))]))
+                }
+            case .flag(let b): out.append(OSCMessage(address, [.int(b ? 1 : 0)]))
+            case .text(let t): out.append(OSCMessage(address, [.string(t)]))
+            case .pair(let a, let b): out.append(OSCMessage(address, [.float(Float(a)), .float(Float(b))]))
+            case .mood(let m): out.append(OSCMessage(address, [.string(m.name)]))
+            case .key, .trigger, .unset: break
             }
         }
-        if let deck = router.deck {
+        for spec in ControlTable.all where spec.access.readable && spec.isSetting {
+            switch spec.scope {
+            case .band:
+                if let v = spec.value(in: s) { add(spec, spec.address, v) }
+            case .agent, .sound:
+                for (i, a) in s.agents.enumerated() where names.contains(a.name) {
+                    // Live sound settings a controller has changed (the patch's own values until then).
+                    if let v = spec.value(in: s, agent: i) { add(spec, spec.address(agent: a.name), v) }
+                }
+            }
+        }
+        if let deck {
             let p = deck.position
             out += [OSCMessage("/polyphon/cue/current", [.string(p.current)]), OSCMessage("/polyphon/cue/next", [.string(p.next)])]
         }

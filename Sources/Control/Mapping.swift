@@ -154,28 +154,10 @@ public final class Mapping: @unchecked Sendable {
         }
     }
 
-    /// The value range of a continuous Polyphon parameter.
+    /// The value range of a continuous Polyphon parameter, as the control table declares it.
     static func range(of address: String) -> ClosedRange<Double>? {
-        switch address {
-        case "/polyphon/tempo": return Steering.tempoRange
-        case "/polyphon/density": return 0...1
-        case "/polyphon/master/gain": return Steering.gainRange
-        case "/polyphon/mood/valence", "/polyphon/mood/arousal": return -1...1
-        case "/polyphon/reverb/size", "/polyphon/reverb/damping": return Steering.EffectSteering.reverbRange
-        case "/polyphon/delay/feedback": return Steering.EffectSteering.feedbackRange
-        case "/polyphon/compressor/threshold": return Steering.EffectSteering.thresholdRange
-        case "/polyphon/compressor/ratio": return Steering.EffectSteering.ratioRange
-        default:
-            if let at = address.range(of: "/sound/") {
-                let name = String(address[at.upperBound...])
-                return SoundParameter.all.first { $0.name == name }?.range
-            }
-            if address.hasSuffix("/reverb") || address.hasSuffix("/delay") || address.hasSuffix("/morph") { return 0...1 }
-            if address.hasSuffix("/gain") { return Steering.gainRange }
-            if address.hasSuffix("/pan") { return -1...1 }
-            if address.hasSuffix("/density") { return 0...1 }
-            return nil
-        }
+        guard let spec = ControlTable.spec(ControlTable.declared(address).address), spec.kind == .number else { return nil }
+        return spec.range
     }
 
     private func append(_ b: Binding) {

@@ -2,28 +2,37 @@ import Engine
 import Logging
 import Synchronization
 
-/// Where validated changes go: live, into the conductor (which applies them on the audio clock);
-/// in tests, straight into the store.
-public struct ChangeSink: Sendable {
-    public var schedule: @Sendable (TimedChange) -> Void
+/// Where validated commands go: live, to the conductor (which applies them on the audio
+/// clock); in tools and tests, straight into the store.
+public struct CommandSink: Sendable {
+    /// Hands commands over; returns their sequence number.
+    public var submit: @Sendable (TimedCommands) -> Int
+    /// The last sequence number the conductor has applied (live messages) or taken (timed ones).
+    public var applied: @Sendable () -> Int
     /// The audio clock now (frames rendered), for latency.
     public var clock: @Sendable () -> Int64?
     /// The audio-clock frame of an OSC timetag, or nil when no audio clock runs.
     public var frameForTimetag: @Sendable (UInt64) -> Int64?
-    /// True while the conductor is advancing: queries then wait behind earlier changes.
-    public var deferQueries: @Sendable () -> Bool
 
-    public init(schedule: @escaping @Sendable (TimedChange) -> Void, clock: @escaping @Sendable () -> Int64?,
-                frameForTimetag: @escaping @Sendable (UInt64) -> Int64?, deferQueries: @escaping @Sendable () -> Bool = { false }) {
-        self.schedule = schedule
+    public init(submit: @escaping @Sendable (TimedCommands) -> Int, applied: @escaping @Sendable () -> Int,
+                clock: @escaping @Sendable () -> Int64?, frameForTimetag: @escaping @Sendable (UInt64) -> Int64?) {
+        self.submit = submit
+        self.applied = applied
         self.clock = clock
         self.frameForTimetag = frameForTimetag
-        self.deferQueries = deferQueries
     }
 
-    /// Applies every change at once to `store` (no audio clock): for tools and tests.
-    public static func direct(_ store: ParameterStore) -> ChangeSink {
-        ChangeSink(schedule: { $0.apply(store, 0) }, clock: { nil }, frameForTimetag: { _ in nil })
+    /// Applies every command at once to `store` (no audio clock): for tools and tests.
+    public static func direct(_ store: ParameterStore) -> CommandSink {
+        CommandSink(submit: { c in store.update { s in for x in c.commands { x.apply(to: &s) } }; return 0 },
+                    applied: { 0 }, clock: { nil }, frameForTimetag: { _ in nil })
+    }
+
+    /// The show's conductor.
+    public static func conductor(_ conductor: Conductor, clock: @escaping @Sendable () -> Int64?,
+                                 frameForTimetag: @escaping @Sendable (UInt64) -> Int64?) -> CommandSink {
+        CommandSink(submit: { conductor.submit($0) }, applied: { conductor.appliedSequence }, clock: clock,
+                    frameForTimetag: frameForTimetag)
     }
 }
 
@@ -37,19 +46,27 @@ public protocol OSCPeer: AnyObject, Sendable {
     var host: String { get }
 }
 
-/// Turns received packets into scheduled changes and replies.
+/// Turns received packets into commands for the conductor, and answers the sender.
 ///
 /// A bundle is all or nothing: every message in it is validated first, and if any is refused
 /// none is applied. A bundle timetagged in the future is converted to the audio clock and lands
-/// at that frame; an immediate one (or a late one) lands at the next scheduled frame.
+/// at that frame; an immediate one (or a late one) lands at the next scheduled frame. Queries
+/// are answered from the published snapshot once the sender's earlier commands have landed.
+/// Nothing here waits for the conductor.
 public final class OSCDispatcher: @unchecked Sendable {
     let router: CommandRouter
-    let sink: ChangeSink
+    let sink: CommandSink
     let logger: Logger
     public let feedback: Feedback?
-    /// Receives every applied change with the frame it landed on (`--record-cues`).
+    /// Receives every applied change with the frame it lands on (`--record-cues`).
     public var recorder: CueRecorder?
     public var mapping: Mapping?
+    /// Cue playback, when live.
+    public var deck: (any CueDeck)?
+    /// Switches to a patch file named over OSC, when live.
+    public var patchLoader: (@Sendable (String) throws(Rejection) -> Void)?
+    /// Answers status and ping once earlier commands have landed.
+    let responder: Responder
     /// Allow-lists, roles and rate limits; nil lets everyone control. Replaced on SIGHUP while
     /// listener threads read it, hence the lock.
     public var access: Access? {
@@ -58,6 +75,8 @@ public final class OSCDispatcher: @unchecked Sendable {
     }
     private let accessLock = Mutex<Access?>(nil)
     private let counters = Mutex(Counters())
+    /// The last sequence number submitted, which a later query waits for.
+    private let submitted = Atomic<Int>(0)
 
     public struct Counters: Sendable {
         public var received = 0
@@ -66,18 +85,29 @@ public final class OSCDispatcher: @unchecked Sendable {
         public var bundles = 0
     }
 
-    public init(router: CommandRouter, sink: ChangeSink, feedback: Feedback? = nil, logger: Logger) {
+    /// - Parameter figures: the live figures for status replies (audio, conductor, cue).
+    public init(router: CommandRouter, sink: CommandSink, feedback: Feedback? = nil, logger: Logger,
+                figures: @escaping @Sendable () -> LiveFigures = { LiveFigures() }) {
         self.router = router
         self.sink = sink
         self.feedback = feedback
         self.logger = logger
         quiet = QuietLog(logger: logger)
+        responder = Responder(applied: sink.applied) { query in
+            switch query {
+            case .ping: return OSCMessage("/polyphon/pong")
+            case .status: return StatusReply(steering: router.store.read(), agentNames: router.agentNames, figures: figures()).message
+            }
+        }
     }
 
     /// Refusals are logged, but never more than 20 lines a minute.
     let quiet: QuietLog
 
     public var counts: Counters { counters.withLock { $0 } }
+
+    public func start() { responder.start() }
+    public func stop() { responder.stop() }
 
     /// Handles one packet's bytes from `peer` (on the listener's thread).
     public func handle(_ bytes: ArraySlice<UInt8>, from peer: any OSCPeer) {
@@ -112,64 +142,79 @@ public final class OSCDispatcher: @unchecked Sendable {
         }
     }
 
+    private func refuse(_ rejection: Rejection, from peer: any OSCPeer) {
+        counters.withLock { $0.rejected += 1 }
+        quiet.notice("refused \(rejection.address) from \(peer.key): \(rejection.reason)")
+        peer.send(.message(rejection.reply))
+    }
+
     private func apply(_ incoming: [OSCMessage], timetag: UInt64, role: Access.Role, from peer: any OSCPeer) {
         guard !incoming.isEmpty else { return }
         if case .readOnly = role, let m = incoming.first(where: { !Access.readOnlyAddresses.contains($0.address) }) {
-            counters.withLock { $0.rejected += 1 }
             let why = access?.rules.secret != nil && peer.key.hasPrefix("tcp:")
                 ? "read-only: send /polyphon/auth with the shared secret on this connection first"
                 : "read-only: this controller may ask for status and feedback only"
-            peer.send(.message(Rejection(m.address, why).reply))
+            refuse(Rejection(m.address, why), from: peer)
             return
         }
-        var changes: [@Sendable (inout Steering) -> Void] = []
-        var actions: [@Sendable () -> Void] = []
+        var commands: [Command] = []
+        var requests: [(address: String, request: PreparedCommand)] = []
+        var queries: [PreparedCommand.Query] = []
         var accepted: [OSCMessage] = []
         var refused = 0
         for original in incoming {
             if handleSpecial(original, from: peer) { continue }
             let message = mapping?.translate(original) ?? original
-            do {
-                switch try router.prepare(message) {
-                case .change(let c):
-                    changes.append(c)
-                    accepted.append(message)
-                case .query(let answer):
-                    if sink.deferQueries() {
-                        sink.schedule(TimedChange(frame: TimedChange.asap) { _ in for r in answer() { peer.send(.message(r)) } })
-                    } else {
-                        for r in answer() { peer.send(.message(r)) }
-                    }
-                case .action(let a):
-                    actions.append(a)
+            do throws(Rejection) {
+                let prepared = try router.prepare(message)
+                switch prepared {
+                case .commands(let c):
+                    commands += c
+                    if !c.isEmpty { accepted.append(message) }
+                case .query(let q):
+                    queries.append(q)
+                case .patch:
+                    guard patchLoader != nil else { throw Rejection(message.address, "switching patches is not available here") }
+                    requests.append((message.address, prepared))
+                case .cue:
+                    guard deck != nil else { throw Rejection(message.address, "cue playback is not available here") }
+                    requests.append((message.address, prepared))
                 }
             } catch {
                 refused += 1
-                counters.withLock { $0.rejected += 1 }
-                quiet.notice("refused \(message) from \(peer.key): \(error.reason)")
-                peer.send(.message(error.reply))
+                refuse(error, from: peer)
             }
         }
         if refused > 0 && incoming.count > 1 {
             peer.send(.message(Rejection("#bundle", "bundle not applied: \(refused) of its \(incoming.count) messages were refused").reply))
             return
         }
-        guard !changes.isEmpty || !actions.isEmpty else { return }
-        let all = changes, acts = actions, messages = accepted, recorder = self.recorder
-        var frame = TimedChange.asap
-        if timetag != OSCPacket.immediately, let f = sink.frameForTimetag(timetag) { frame = f }
-        sink.schedule(TimedChange(frame: frame, receivedAt: sink.clock()) { store, at in
-            if !all.isEmpty { store.update { s in for c in all { c(&s) } } }
-            for a in acts { a() }
-            recorder?.record(frame: at, messages: messages)
-        })
+        for (address, request) in requests {
+            do throws(Rejection) {
+                switch request {
+                case .patch(let name): try patchLoader?(name)
+                case .cue(let r): try deck?.perform(r)
+                default: break
+                }
+            } catch {
+                refuse(Rejection(address, error.reason), from: peer)
+            }
+        }
+        if !commands.isEmpty {
+            var frame = TimedCommands.asap
+            if timetag != OSCPacket.immediately, let f = sink.frameForTimetag(timetag) { frame = f }
+            let received = sink.clock()
+            let sequence = sink.submit(TimedCommands(frame: frame, receivedAt: received, commands))
+            if frame == TimedCommands.asap { submitted.store(sequence, ordering: .releasing) }
+            recorder?.record(frame: frame == TimedCommands.asap ? (received ?? 0) : frame, messages: accepted)
+        }
+        for q in queries { responder.ask(q, after: submitted.load(ordering: .acquiring), peer: peer) }
     }
 
     /// Addresses that concern the sender itself: subscriptions, ping, learn.
     private func handleSpecial(_ m: OSCMessage, from peer: any OSCPeer) -> Bool {
         switch m.address {
-        case "/polyphon/subscribe":
-            guard let feedback else { return false }
+        case "/polyphon/subscribe":            guard let feedback else { return false }
             var port: Int?
             if let first = m.arguments.first {
                 guard let p = first.number, p >= 1, p <= 65535, first.isInteger || p == p.rounded() else {
@@ -195,7 +240,7 @@ public final class OSCDispatcher: @unchecked Sendable {
             peer.send(.message(OSCMessage("/polyphon/auth", [.string("ok")])))
             return true
         case "/polyphon/ping":
-            peer.send(.message(OSCMessage("/polyphon/pong")))
+            responder.ask(.ping, after: submitted.load(ordering: .acquiring), peer: peer)
             feedback?.resend(to: peer)
             return true
         case "/polyphon/learn":

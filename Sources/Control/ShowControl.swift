@@ -20,12 +20,15 @@ public final class ShowControl: @unchecked Sendable {
     let tcp: TCPListener
     let logger: Logger
 
-    public init(options: Options, router: CommandRouter, sink: ChangeSink, mapping: Mapping?, recorder: CueRecorder?,
-                logger: Logger) throws(ListenError) {
+    public init(options: Options, router: CommandRouter, sink: CommandSink, deck: (any CueDeck)?,
+                patchLoader: (@Sendable (String) throws(Rejection) -> Void)?, figures: @escaping @Sendable () -> LiveFigures,
+                mapping: Mapping?, recorder: CueRecorder?, logger: Logger) throws(ListenError) {
         self.logger = logger
-        feedback = Feedback(router: router, mapping: mapping)
-        dispatcher = OSCDispatcher(router: router, sink: sink, feedback: feedback, logger: logger)
+        feedback = Feedback(router: router, mapping: mapping, deck: deck)
+        dispatcher = OSCDispatcher(router: router, sink: sink, feedback: feedback, logger: logger, figures: figures)
         dispatcher.mapping = mapping
+        dispatcher.deck = deck
+        dispatcher.patchLoader = patchLoader
         dispatcher.recorder = recorder
         udp = try UDPListener(host: options.bind, port: options.udpPort, dispatcher: dispatcher, logger: logger)
         tcp = try TCPListener(host: options.bind, port: options.tcpPort, dispatcher: dispatcher, logger: logger)
@@ -38,12 +41,14 @@ public final class ShowControl: @unchecked Sendable {
     }
 
     public func start() {
+        dispatcher.start()
         udp.start()
         tcp.start()
         feedback.start()
     }
 
     public func stop() {
+        dispatcher.stop()
         feedback.stop()
         udp.stop()
         tcp.stop()

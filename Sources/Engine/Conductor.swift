@@ -56,16 +56,24 @@ public struct ConductorSnapshot: Sendable {
 /// bar). Only the audio clock drives it, never wall-clock sleeps: the live thread merely polls.
 /// `advance(to:)` is the single entry point, so live and offline rendering share every decision.
 public final class Conductor: @unchecked Sendable {
-    let renderer: Renderer
-    let store: ParameterStore
-    let band: Band
-    let meter = Meter()
+    /// The published steering: the conductor writes it after each step (the lock is held only
+    /// for the copy); control threads read it for replies, feedback and the state file.
+    public let store: ParameterStore
     let sampleRate: Double
+    let meter = Meter()
+    /// Hands a switched patch's renderer to the audio thread, and takes retired ones back.
+    let handoff: RendererHandoff?
+    /// The audio clock the live thread keeps ahead of (the stage's, across patch switches).
+    let audioClock: @Sendable () -> Int64
 
     /// Frames the conductor schedules ahead of the audio clock (live only).
     public let lookahead: Atomic<Int64>
 
     // Conductor-thread state.
+    private(set) var renderer: Renderer
+    private var band: Band
+    private var steering: Steering
+    private var published = false
     private var anchorFrame: Double
     private var anchorBeat: Double = 0
     private var tempo: Double
@@ -74,7 +82,8 @@ public final class Conductor: @unchecked Sendable {
     private var horizon: Int64
     private var pending: [Pending] = []
     private var outbox: [AudioEvent] = []
-    private var lastSteering: Steering?
+    /// Timed commands waiting for their frame (from the inbox and the cue playback).
+    private var scheduled: [TimedCommands] = []
     private var lastBrightness: Float = -1
     private var currentKey: Key
     private var currentChord: Chord
@@ -89,17 +98,24 @@ public final class Conductor: @unchecked Sendable {
     /// Called for every note-on scheduled (on the conductor thread).
     public var onNote: (@Sendable (NoteRecord) -> Void)?
 
+    /// Commands and patch switches from other threads; the lock is held only to append or take.
+    private let inbox = Mutex<Inbox>(Inbox())
     private let snapshotLock = Mutex(ConductorSnapshot())
-    private let scheduled = Mutex<[TimedChange]>([])
+    private let playing: Mutex<Performance>
+    private let taken = Atomic<Int>(0)
     private let lateCount = Atomic<Int>(0)
     private let lastLatency = Atomic<Int>(0)
     private let lastTimed = Atomic<Int64>(-1)
     private let worstLatency = Atomic<Int>(0)
-    /// Something that feeds timed changes just in time (a cue player), asked before each advance.
+    /// Something that feeds timed commands just in time (cue playback), asked before each advance.
     public var cueSource: (any CueSource)?
     private let running = Atomic<Bool>(false)
-    private let inLoop = Atomic<Bool>(false)
-    private var thread: Thread?
+
+    struct Inbox {
+        var commands: [TimedCommands] = []
+        var sequence = 0
+        var switchTo: Performance?
+    }
 
     struct Pending {
         var beat: Double
@@ -115,13 +131,22 @@ public final class Conductor: @unchecked Sendable {
     }
 
     /// - Parameter startFrame: the audio-clock frame of beat 0.
-    public init(patch: Patch, store: ParameterStore, renderer: Renderer, startFrame: Int64 = 0, lookahead: Int64 = 0,
-                player: PlayerInput? = nil) {
+    public convenience init(patch: Patch, store: ParameterStore, renderer: Renderer, startFrame: Int64 = 0, lookahead: Int64 = 0,
+                            player: PlayerInput? = nil) {
+        self.init(performance: Performance(patch: patch, renderer: renderer), store: store, startFrame: startFrame,
+                  lookahead: lookahead, player: player, handoff: nil, audioClock: { renderer.framesRendered })
+    }
+
+    init(performance: Performance, store: ParameterStore, startFrame: Int64, lookahead: Int64, player: PlayerInput?,
+         handoff: RendererHandoff?, audioClock: @escaping @Sendable () -> Int64) {
         self.store = store
-        self.renderer = renderer
+        self.handoff = handoff
+        self.audioClock = audioClock
+        renderer = performance.renderer
         sampleRate = Double(renderer.sampleRate)
-        band = Band(specs: patch.agents.map(\.spec), seed: patch.seed, models: patch.styleModels)
+        band = performance.band
         let s = store.read()
+        steering = s
         tempo = s.tempo
         ramp = (s.tempo, s.tempo, 0, 0)
         heardMood = s.mood
@@ -132,30 +157,44 @@ public final class Conductor: @unchecked Sendable {
         currentKey = s.key
         currentChord = Chord(key: s.key, degree: 0)
         self.lookahead = Atomic(lookahead)
+        playing = Mutex(performance)
     }
 
     public var snapshot: ConductorSnapshot { snapshotLock.withLock { $0 } }
 
+    /// The patch and renderer playing now (after a switch, once the conductor has taken it).
+    public var performance: Performance { playing.withLock { $0 } }
+
+    /// Hands commands to the conductor from any thread; they apply at their frame (a live
+    /// message at the next advance). Returns their sequence number, for `appliedSequence`.
+    @discardableResult
+    public func submit(_ commands: TimedCommands) -> Int {
+        inbox.withLock { i in
+            i.commands.append(commands)
+            i.sequence += 1
+            return i.sequence
+        }
+    }
+
+    /// Every submission up to this number has been taken by the conductor (live ones applied).
+    public var appliedSequence: Int { taken.load(ordering: .acquiring) }
+
+    /// Asks the conductor to switch to `next` at its next advance; never waits.
+    public func switchTo(_ next: Performance) {
+        inbox.withLock { $0.switchTo = next }
+    }
+
+    /// Queues commands from the conductor's own thread (cue playback, ramps).
+    func schedule(_ commands: TimedCommands) {
+        scheduled.append(commands)
+    }
+
+    /// Commands still waiting for their frame.
+    public var waitingCommands: Int { scheduled.count }
+
     @inline(__always)
     private func frame(ofBeat beat: Double) -> Double {
         anchorFrame + (beat - anchorBeat) * 60 / tempo * sampleRate
-    }
-
-    /// Applies `change` to the parameter store when the schedule reaches its frame, so what it
-    /// changes starts exactly there (gains at that sample, tempo at the next beat, mood at the
-    /// next bar). A change already behind the schedule is applied at once and counted as late.
-    /// Safe from any thread.
-    public func schedule(_ change: TimedChange) {
-        scheduled.withLock { $0.append(change) }
-    }
-
-    /// Removes and returns every change not applied yet (a patch switch hands them on).
-    public func takeScheduled() -> [TimedChange] {
-        scheduled.withLock { list in
-            let all = list
-            list.removeAll()
-            return all
-        }
     }
 
     /// Timed changes that arrived after their frame had been scheduled.
@@ -183,40 +222,183 @@ public final class Conductor: @unchecked Sendable {
     /// Schedules everything before `target` (an audio-clock frame) and hands it to the renderer.
     public func advance(to target: Int64) {
         flushOutbox()
-        guard target > horizon else { return }
-        listenToPlayer()
-        cueSource?.conductor(self, willAdvanceTo: target)
-        let due = scheduled.withLock { list -> [TimedChange] in
-            let d = list.enumerated().filter { $0.element.frame < target }
-                .sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }.map(\.element)
-            list.removeAll { $0.frame < target }
-            return d
+        handoff?.collect()
+        let (incoming, switchTo, sequence) = inbox.withLock { i -> ([TimedCommands], Performance?, Int) in
+            defer { i.commands.removeAll(keepingCapacity: true); i.switchTo = nil }
+            return (i.commands, i.switchTo, i.sequence)
         }
-        for change in due {
-            if change.frame == TimedChange.asap {
-                // A live message: lands at the horizon, the earliest frame not yet scheduled.
-            } else if change.frame < horizon {
-                lateCount.add(1, ordering: .relaxed)
-                lastTimed.store(horizon, ordering: .relaxed)
+        if !published { emitFullState(at: horizon); published = true }
+        if let switchTo { perform(switchTo) }
+        var changed = switchTo != nil
+        for c in incoming {
+            if c.frame == TimedCommands.asap {
+                // A live message lands at the horizon, the earliest frame not yet scheduled.
+                land(c, at: horizon)
+                changed = true
             } else {
-                scheduleMusic(until: change.frame)
-                lastTimed.store(change.frame, ordering: .relaxed)
+                scheduled.append(c)
             }
-            if let received = change.receivedAt {
-                let latency = Int(horizon - received)
-                lastLatency.store(latency, ordering: .relaxed)
-                if latency > worstLatency.load(ordering: .relaxed) { worstLatency.store(latency, ordering: .relaxed) }
-            }
-            change.apply(store, horizon)
         }
-        scheduleMusic(until: target)
-        flushOutbox()
+        if target > horizon {
+            if listenToPlayer() { changed = true }
+            cueSource?.conductor(self, willAdvanceTo: target)
+            while let next = takeDue(before: target) {
+                if next.frame < horizon {
+                    lateCount.add(1, ordering: .relaxed)
+                    lastTimed.store(horizon, ordering: .relaxed)
+                } else {
+                    scheduleMusic(until: next.frame)
+                    lastTimed.store(next.frame, ordering: .relaxed)
+                }
+                land(next, at: horizon)
+                changed = true
+            }
+            scheduleMusic(until: target)
+            flushOutbox()
+        }
+        if changed { store.update { $0 = steering } }
+        taken.store(sequence, ordering: .releasing)
+    }
+
+    /// The earliest scheduled entry before `target` (in order of arrival among equals).
+    private func takeDue(before target: Int64) -> TimedCommands? {
+        var best: Int?
+        for (i, c) in scheduled.enumerated() where c.frame < target {
+            if best == nil || c.frame < scheduled[best!].frame { best = i }
+        }
+        return best.map { scheduled.remove(at: $0) }
+    }
+
+    /// Applies commands at `at`: the state changes and the audio events they become.
+    private func land(_ c: TimedCommands, at: Int64) {
+        if let received = c.receivedAt {
+            let latency = Int(at - received)
+            lastLatency.store(latency, ordering: .relaxed)
+            if latency > worstLatency.load(ordering: .relaxed) { worstLatency.store(latency, ordering: .relaxed) }
+        }
+        for command in c.commands { apply(command, at: at) }
+        for r in c.ramps { start(r, at: at) }
+    }
+
+    /// One command: the steering changes, and the audio hears it at `at`, from the command
+    /// itself (no diffing of the whole state).
+    private func apply(_ command: Command, at: Int64) {
+        let spec = command.spec
+        let wasPlaying = steering.playing
+        command.apply(to: &steering)
+        switch spec.address {
+        case "/polyphon/transport/play" where !wasPlaying:
+            // Play after stop starts a new bar right here, rather than waiting for the old bar grid.
+            let beats = meter.beatsPerBar
+            let downbeat = (nextBeat + beats - 1) / beats * beats
+            anchorBeat = Double(downbeat)
+            anchorFrame = Double(at)
+            nextBeat = downbeat
+        case "/polyphon/transport/stop" where wasPlaying, "/polyphon/panic":
+            pending.removeAll()
+            outbox.append(AudioEvent(frame: at, kind: .allNotesOff))
+        default:
+            emitEvents(for: spec, agent: command.agent, at: at)
+        }
+    }
+
+    /// The audio events a control's new value becomes.
+    private func emitEvents(for spec: ControlSpec, agent: String?, at: Int64) {
+        guard let kind = spec.event, kind != .allNotesOff else { return }
+        switch spec.scope {
+        case .band:
+            if let v = spec.eventValue(in: steering, agent: nil) { outbox.append(AudioEvent(frame: at, kind: kind, value: v)) }
+        case .agent where kind == .trackMute:
+            // Mute and solo decide every part's silence together.
+            for i in steering.agents.indices where i < renderer.trackCount {
+                outbox.append(AudioEvent(frame: at, kind: .trackMute, track: UInt8(i), value: steering.isSilenced(i) ? 1 : 0))
+            }
+        case .agent, .sound:
+            guard let name = agent, let i = steering.agents.firstIndex(where: { $0.name == name }), i < renderer.trackCount,
+                  let v = spec.eventValue(in: steering, agent: i) else { return }
+            var note: UInt8 = 0
+            if case .sound(let family, let code) = spec.scope {
+                guard steering.agents[i].instrument == family else { return }
+                note = code
+            }
+            outbox.append(AudioEvent(frame: at, kind: kind, track: UInt8(i), note: note, value: v))
+        }
+    }
+
+    /// Every value the audio side holds, sent afresh: at the start and after a patch switch,
+    /// so a renderer built from the patch plays the state as it is steered now.
+    private func emitFullState(at: Int64) {
+        outbox.append(AudioEvent(frame: at, kind: .tempo, value: Float(tempo)))
+        for spec in ControlTable.all where spec.event != nil && spec.event != .allNotesOff {
+            switch spec.scope {
+            case .band:
+                emitEvents(for: spec, agent: nil, at: at)
+            case .agent:
+                if spec.event == .trackMute {
+                    if spec.address.hasSuffix("/mute") { emitEvents(for: spec, agent: nil, at: at) }
+                } else {
+                    for a in steering.agents { emitEvents(for: spec, agent: a.name, at: at) }
+                }
+            case .sound(_, let code):
+                for a in steering.agents where a.sound[code] != nil { emitEvents(for: spec, agent: a.name, at: at) }
+            }
+        }
+    }
+
+    /// A ramp from the control's value now to its target, 20 steps a second.
+    private func start(_ r: Ramp, at: Int64) {
+        let spec = ControlTable.all[r.control]
+        let index = r.agent.flatMap { name in steering.agents.firstIndex { $0.name == name } }
+        guard case .number(let from)? = spec.value(in: steering, agent: index) else { return }
+        let end: Int64
+        switch r.length {
+        case .seconds(let t): end = at + Int64(t * sampleRate)
+        case .beats(let b): end = frame(atBeat: beat(atFrame: at) + b)
+        }
+        let steps = max(1, Int(Double(end - at) / sampleRate * 20))
+        for k in 0...steps {
+            let value = from + (r.target - from) * Double(k) / Double(steps)
+            let command = Command(control: r.control, agent: r.agent, value: .number(value))
+            if k == 0 { apply(command, at: at) } else {
+                scheduled.append(TimedCommands(frame: at + (end - at) * Int64(k) / Int64(steps), [command]))
+            }
+        }
+    }
+
+    /// Takes over a new patch: its band and renderer from a new bar a little ahead, the
+    /// performer's strip kept by agent name, the sound from the new patch.
+    private func perform(_ next: Performance) {
+        let fresh = next.patch.initialSteering
+        let before = steering.agents
+        steering.agents = fresh.agents.map { a in
+            guard var kept = before.first(where: { $0.name == a.name }) else { return a }
+            kept.reverb = a.reverb
+            kept.delay = a.delay
+            kept.morph = a.morph
+            kept.instrument = a.instrument
+            kept.sound = [:]
+            return kept
+        }
+        steering.effects = fresh.effects
+        steering.patchMoods = fresh.patchMoods
+        let start = horizon + lookahead.load(ordering: .relaxed) + Int64(0.02 * sampleRate)
+        renderer = next.renderer
+        band = next.band
+        pending.removeAll()
+        outbox.removeAll()
+        anchorFrame = Double(start)
+        anchorBeat = 0
+        nextBeat = 0
+        bar = -1
+        lastBrightness = -1
+        handoff?.offer(next.renderer)
+        emitFullState(at: horizon)
+        playing.withLock { $0 = next }
     }
 
     private func scheduleMusic(until target: Int64) {
         guard target > horizon else { return }
-        let s = store.read()
-        applyLiveChanges(s)
+        let s = steering
         while true {
             let boundary = Int64(frame(ofBeat: Double(nextBeat)).rounded(.down))
             emitPending(before: min(target, boundary))
@@ -252,59 +434,6 @@ public final class Conductor: @unchecked Sendable {
         }
     }
 
-    /// Gains, pans, mutes, master gain, transport and panic take effect at once (at the horizon),
-    /// smoothed by the renderer.
-    private func applyLiveChanges(_ s: Steering) {
-        let at = horizon
-        let old = lastSteering
-        let anySolo = s.agents.contains { $0.solo }
-        for (i, a) in s.agents.enumerated() where i < renderer.trackCount {
-            let t = UInt8(i)
-            let o = old?.agents[i]
-            if o?.gain != a.gain { outbox.append(AudioEvent(frame: at, kind: .trackGain, track: t, value: Float(a.gain))) }
-            if o?.sound != a.sound {
-                for (code, value) in a.sound.sorted(by: { $0.key < $1.key }) where o?.sound[code] != value {
-                    outbox.append(AudioEvent(frame: at, kind: .sound, track: t, note: code, value: Float(value)))
-                }
-            }
-            if o?.pan != a.pan { outbox.append(AudioEvent(frame: at, kind: .trackPan, track: t, value: Float(a.pan))) }
-            if o?.reverb != a.reverb { outbox.append(AudioEvent(frame: at, kind: .trackReverb, track: t, value: Float(a.reverb))) }
-            if o?.delay != a.delay { outbox.append(AudioEvent(frame: at, kind: .trackDelay, track: t, value: Float(a.delay))) }
-            if o?.morph != a.morph { outbox.append(AudioEvent(frame: at, kind: .trackMorph, track: t, value: Float(a.morph))) }
-            let silenced = a.mute || (anySolo && !a.solo)
-            let wasSilenced = old.map { o in o.agents[i].mute || (o.agents.contains { $0.solo } && !o.agents[i].solo) }
-            if wasSilenced != silenced { outbox.append(AudioEvent(frame: at, kind: .trackMute, track: t, value: silenced ? 1 : 0)) }
-        }
-        if old == nil { outbox.append(AudioEvent(frame: at, kind: .tempo, value: Float(tempo))) }
-        let e = s.effects, oe = old?.effects
-        if oe?.reverbSize != e.reverbSize { outbox.append(AudioEvent(frame: at, kind: .reverbSize, value: Float(e.reverbSize))) }
-        if oe?.reverbDamping != e.reverbDamping { outbox.append(AudioEvent(frame: at, kind: .reverbDamping, value: Float(e.reverbDamping))) }
-        if oe?.delayFeedback != e.delayFeedback { outbox.append(AudioEvent(frame: at, kind: .delayFeedback, value: Float(e.delayFeedback))) }
-        if oe?.delayBeats != e.delayBeats { outbox.append(AudioEvent(frame: at, kind: .delayBeats, value: Float(e.delayBeats))) }
-        if oe?.compressorThreshold != e.compressorThreshold {
-            outbox.append(AudioEvent(frame: at, kind: .compressorThreshold, value: Float(e.compressorThreshold)))
-        }
-        if oe?.compressorRatio != e.compressorRatio { outbox.append(AudioEvent(frame: at, kind: .compressorRatio, value: Float(e.compressorRatio))) }
-        if old?.effectiveMasterGain != s.effectiveMasterGain {
-            outbox.append(AudioEvent(frame: at, kind: .masterGain, value: Float(s.effectiveMasterGain)))
-        }
-        // Play after stop starts a new bar right here, rather than waiting for the old bar grid.
-        if let o = old, !o.playing && s.playing {
-            let bar = meter.beatsPerBar
-            let downbeat = (nextBeat + bar - 1) / bar * bar
-            anchorBeat = Double(downbeat)
-            anchorFrame = Double(at)
-            nextBeat = downbeat
-        }
-        let stopped = old.map { $0.playing && !s.playing } ?? false
-        let panicked = old.map { $0.panicCount != s.panicCount } ?? false
-        if stopped || panicked {
-            pending.removeAll()
-            outbox.append(AudioEvent(frame: at, kind: .allNotesOff))
-        }
-        lastSteering = s
-    }
-
     /// The tempo for the beat starting at `beat`: the steered one, reached at once or step by
     /// step along a ramp.
     private func tempo(atBeat beat: Int, steered s: Steering) -> Double {
@@ -327,10 +456,10 @@ public final class Conductor: @unchecked Sendable {
     }
 
     /// Hands the player's notes to the band, and follows their tempo when asked to.
-    private func listenToPlayer() {
-        guard let player else { return }
+    private func listenToPlayer() -> Bool {
+        guard let player else { return false }
         let events = player.take(through: .max)
-        guard !events.isEmpty else { return }
+        guard !events.isEmpty else { return false }
         var follow: Double?
         for e in events {
             let beat = self.beat(atFrame: e.frame)
@@ -339,13 +468,10 @@ public final class Conductor: @unchecked Sendable {
                 follow = follower.onset(atSeconds: Double(e.frame) / sampleRate, tempo: tempo) ?? follow
             }
         }
-        if let follow {
-            store.update { s in
-                guard s.followPlayer, abs(s.tempo - follow) > 0.25 else { return }
-                s.tempo = min(max(follow, s.limits.tempo.lowerBound), s.limits.tempo.upperBound)
-                s.tempoRampBeats = 0
-            }
-        }
+        guard let follow, steering.followPlayer, abs(steering.tempo - follow) > 0.25 else { return false }
+        steering.tempo = follow.clamped(to: steering.limits.tempo)
+        steering.tempoRampBeats = 0
+        return true
     }
 
     private func planBar(_ s: Steering, startBeat: Int, frame: Int64) {
@@ -410,27 +536,34 @@ public final class Conductor: @unchecked Sendable {
 
     // MARK: Live thread
 
-    /// Starts the conductor thread: it keeps the schedule `lookahead` frames ahead of the audio clock.
+    /// Starts the conductor thread: it keeps the schedule `lookahead` frames ahead of the audio
+    /// clock. It runs for the life of the show; patch switches are handed to it.
     public func start() {
         running.store(true, ordering: .releasing)
-        inLoop.store(true, ordering: .releasing)
         let t = Thread { [self] in
             while running.load(ordering: .acquiring) {
-                advance(to: renderer.framesRendered + lookahead.load(ordering: .relaxed))
+                advance(to: audioClock() + lookahead.load(ordering: .relaxed))
                 usleep(2000)
             }
-            inLoop.store(false, ordering: .releasing)
         }
         t.name = "polyphon-conductor"
         t.start()
-        thread = t
     }
 
+    /// Asks the live thread to end after its current step; never waits for it.
     public func stop() { running.store(false, ordering: .releasing) }
+}
 
-    /// Stops the live thread and waits until it has left its loop (at most a few ms).
-    public func stopAndWait() {
-        stop()
-        while inLoop.load(ordering: .acquiring) { usleep(500) }
+/// A patch ready to play: its renderer and band, built on a control thread so the conductor
+/// only swaps them in.
+public struct Performance: @unchecked Sendable {
+    public let patch: Patch
+    public let renderer: Renderer
+    let band: Band
+
+    public init(patch: Patch, renderer: Renderer) {
+        self.patch = patch
+        self.renderer = renderer
+        band = Band(specs: patch.agents.map(\.spec), seed: patch.seed, models: patch.styleModels)
     }
 }

@@ -1,26 +1,3 @@
-/// A change to the steering at an exact frame of the audio clock: a cue-file entry, a
-/// timetagged OSC bundle, or (with `frame == asap`) a live OSC message.
-public struct TimedChange: Sendable {
-    /// Apply at the conductor's next advance, at its horizon (a live message).
-    public static let asap = Int64.min
-
-    public var frame: Int64
-    /// The audio clock when the change was received, to measure latency (live messages).
-    public var receivedAt: Int64?
-    /// Receives the store and the frame the change actually lands on.
-    public var apply: @Sendable (ParameterStore, Int64) -> Void
-
-    public init(frame: Int64, receivedAt: Int64? = nil, applyAt: @escaping @Sendable (ParameterStore, Int64) -> Void) {
-        self.frame = frame
-        self.receivedAt = receivedAt
-        self.apply = applyAt
-    }
-
-    public init(frame: Int64, apply: @escaping @Sendable (ParameterStore) -> Void) {
-        self.init(frame: frame) { store, _ in apply(store) }
-    }
-}
-
 /// Renders a patch with no audio backend: conductor and renderer in lockstep, block by block,
 /// through the very code the JACK callback runs. Same patch, seed and changes give the same
 /// samples, which is what makes tests, previews and benchmarks honest.
@@ -50,7 +27,7 @@ public struct OfflineRender {
     /// block (for measurements) before it is copied out.
     /// - Parameter store: the steering state to render from (a fresh one from the patch if nil);
     ///   pass one to drive it with a cue player.
-    public func run(seconds: Double, store given: ParameterStore? = nil, changes: [TimedChange] = [],
+    public func run(seconds: Double, store given: ParameterStore? = nil, changes: [TimedCommands] = [],
                     cueSource: (any CueSource)? = nil, player notes: [PlayerEvent] = [],
                     onNote: (@Sendable (NoteRecord) -> Void)? = nil) -> (left: [Float], right: [Float]) {
         let all = runWithStems(seconds: seconds, store: given, changes: changes, cueSource: cueSource, player: notes,
@@ -60,7 +37,7 @@ public struct OfflineRender {
 
     /// As `run`, also returning each agent's post-fader stem (pre-master, without the effect
     /// returns) when `stems` is true.
-    public func runWithStems(seconds: Double, store given: ParameterStore? = nil, changes: [TimedChange] = [],
+    public func runWithStems(seconds: Double, store given: ParameterStore? = nil, changes: [TimedCommands] = [],
                              cueSource: (any CueSource)? = nil, player notes: [PlayerEvent] = [],
                              onNote: (@Sendable (NoteRecord) -> Void)? = nil,
                              stems: Bool = true) -> (left: [Float], right: [Float], stems: [(left: [Float], right: [Float])]) {
@@ -71,7 +48,7 @@ public struct OfflineRender {
         var heard = notes.sorted { $0.frame < $1.frame }[...]
         conductor.onNote = onNote
         conductor.cueSource = cueSource
-        for change in changes { conductor.schedule(change) }
+        for change in changes { conductor.submit(change) }
         let total = Int(seconds * sampleRate)
         var left = [Float](repeating: 0, count: total)
         var right = [Float](repeating: 0, count: total)

@@ -114,6 +114,9 @@ struct PatchReader {
         errors.append(SourceError(file: file, line: line, column: column, message: message))
     }
 
+    /// The range of a key a live control also sets: declared once, in `ControlTable`.
+    func declared(_ key: String) -> ClosedRange<Double> { ControlTable.patchRange(key) ?? 0...0 }
+
     mutating func number(_ e: SettingsDocument.Entry, _ range: ClosedRange<Double>) -> Double? {
         guard case .number(let n) = e.value else {
             fail(e.line, e.valueColumn, "'\(e.key)' expects a number in \(range.lowerBound)...\(range.upperBound), found \(e.value.typeName)")
@@ -143,10 +146,10 @@ struct PatchReader {
         for e in section.entries {
             switch e.key {
             case "name": if let s = string(e, expected: "a name") { patch.name = s }
-            case "tempo": if let n = number(e, Steering.tempoRange) { patch.tempo = n }
-            case "density": if let n = number(e, 0...1) { patch.density = n }
+            case "tempo": if let n = number(e, declared("band.tempo")) { patch.tempo = n }
+            case "density": if let n = number(e, declared("band.density")) { patch.density = n }
             case "seed": if let n = number(e, 0...4_294_967_295) { patch.seed = UInt64(n) }
-            case "mood_glide": if let n = number(e, 0...300) { patch.moodGlide = n }
+            case "mood_glide": if let n = number(e, declared("band.mood_glide")) { patch.moodGlide = n }
             case "harmony_style":
                 guard let m = model(e) else { continue }
                 if m.role != .harmony { fail(e.line, e.valueColumn, "'harmony_style' expects a harmony model, found a \(m.role.rawValue) model"); continue }
@@ -212,7 +215,7 @@ struct PatchReader {
     mutating func readMaster(_ section: SettingsDocument.Section, into patch: inout Patch) {
         for e in section.entries {
             switch e.key {
-            case "gain": if let n = number(e, Steering.gainRange) { patch.masterGain = n }
+            case "gain": if let n = number(e, declared("master.gain")) { patch.masterGain = n }
             case "ceiling": if let n = number(e, -24...0) { patch.ceilingDB = n }
             default: unknown(e, in: "master", known: ["gain", "ceiling"])
             }
@@ -222,8 +225,8 @@ struct PatchReader {
     mutating func readEffect(_ section: SettingsDocument.Section, into fx: inout EffectSettings) {
         for e in section.entries {
             switch (section.name, e.key) {
-            case ("reverb", "size"): if let n = number(e, 0...1) { fx.reverbSize = Float(n) }
-            case ("reverb", "damping"): if let n = number(e, 0...1) { fx.reverbDamping = Float(n) }
+            case ("reverb", "size"): if let n = number(e, declared("reverb.size")) { fx.reverbSize = Float(n) }
+            case ("reverb", "damping"): if let n = number(e, declared("reverb.damping")) { fx.reverbDamping = Float(n) }
             case ("reverb", "width"): if let n = number(e, 0...1) { fx.reverbWidth = Float(n) }
             case ("reverb", "return"): if let n = number(e, 0...2) { fx.reverbReturn = Float(n) }
             case ("delay", "division"):
@@ -233,12 +236,12 @@ struct PatchReader {
                     continue
                 }
                 fx.delayBeats = Float(beats)
-            case ("delay", "feedback"): if let n = number(e, 0...0.95) { fx.delayFeedback = Float(n) }
+            case ("delay", "feedback"): if let n = number(e, declared("delay.feedback")) { fx.delayFeedback = Float(n) }
             case ("delay", "damping"): if let n = number(e, 0...1) { fx.delayDamping = Float(n) }
             case ("delay", "ping_pong"): if let n = number(e, 0...1) { fx.delayPingPong = n >= 0.5 }
             case ("delay", "return"): if let n = number(e, 0...2) { fx.delayReturn = Float(n) }
-            case ("compressor", "threshold"): if let n = number(e, -40...0) { fx.compressorThreshold = Float(n) }
-            case ("compressor", "ratio"): if let n = number(e, 1...10) { fx.compressorRatio = Float(n) }
+            case ("compressor", "threshold"): if let n = number(e, declared("compressor.threshold")) { fx.compressorThreshold = Float(n) }
+            case ("compressor", "ratio"): if let n = number(e, declared("compressor.ratio")) { fx.compressorRatio = Float(n) }
             case ("compressor", "attack"): if let n = number(e, 0.0005...0.2) { fx.compressorAttack = Float(n) }
             case ("compressor", "release"): if let n = number(e, 0.02...2) { fx.compressorRelease = Float(n) }
             case ("compressor", "makeup"): if let n = number(e, 0...18) { fx.compressorMakeup = Float(n) }
@@ -281,14 +284,14 @@ struct PatchReader {
                 guard let s = string(e, expected: "an instrument") else { continue }
                 if instruments.contains(s) { instrumentName = s; instrumentEntry = e }
                 else { fail(e.line, e.valueColumn, "'instrument' expects one of \(instruments.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(s)\"") }
-            case "gain": if let n = number(e, Steering.gainRange) { gain = n }
-            case "pan": if let n = number(e, -1...1) { pan = n }
-            case "reverb": if let n = number(e, 0...1) { reverb = n }
-            case "delay": if let n = number(e, 0...1) { delay = n }
-            case "morph": if let n = number(e, 0...1) { morph = n }
+            case "gain": if let n = number(e, declared("agent.gain")) { gain = n }
+            case "pan": if let n = number(e, declared("agent.pan")) { pan = n }
+            case "reverb": if let n = number(e, declared("agent.reverb")) { reverb = n }
+            case "delay": if let n = number(e, declared("agent.delay")) { delay = n }
+            case "morph": if let n = number(e, declared("agent.morph")) { morph = n }
             case "solo": if let n = number(e, 0...1) { solo = n >= 0.5 }
             case "octave": if let n = number(e, 0...8) { octave = Int(n) }
-            case "density": if let n = number(e, 0...1) { density = n }
+            case "density": if let n = number(e, declared("agent.density")) { density = n }
             case "style": style = model(e); styleEntry = e
             default: sound.append(e)
             }

@@ -12,6 +12,11 @@ extension PatchReader {
         ["tune", "decay"] + DrumKitSettings.pieces.flatMap { ["\($0)_tune", "\($0)_decay", "\($0)_tone"] }
     }
 
+    /// The range of a key that is also a live sound parameter: declared once, in `SoundParameter`.
+    static func live(_ name: String, _ family: String) -> ClosedRange<Double> {
+        SoundParameter.named(name, family: family)?.range ?? 0...0
+    }
+
     /// Applies one entry to synth settings; false if the key is not a synth key.
     mutating func readSynth(_ e: SettingsDocument.Entry, into synth: inout SynthSettings) -> Bool {
         switch e.key {
@@ -34,25 +39,25 @@ extension PatchReader {
             guard let s = string(e, expected: "an LFO shape") else { return true }
             if let shape = LFO.Shape(name: s) { synth.lfoShape = shape }
             else { fail(e.line, e.valueColumn, "'lfo_shape' expects sine, triangle, square or sample-and-hold, found \"\(s)\"") }
-        case "detune": if let n = number(e, 0...100) { synth.detune = Float(n) }
-        case "width": if let n = number(e, 0.05...0.95) { synth.width = Float(n) }
-        case "noise": if let n = number(e, 0...1) { synth.noise = Float(n) }
-        case "cutoff": if let n = number(e, 20...20000) { synth.cutoff = Float(n) }
-        case "resonance": if let n = number(e, 0...1) { synth.resonance = Float(n) }
-        case "env_amount": if let n = number(e, 0...6) { synth.envAmount = Float(n) }
-        case "key_track": if let n = number(e, 0...1) { synth.keyTrack = Float(n) }
-        case "attack": if let n = number(e, 0...10) { synth.attack = Float(n) }
-        case "decay": if let n = number(e, 0.001...10) { synth.decay = Float(n) }
-        case "sustain": if let n = number(e, 0...1) { synth.sustain = Float(n) }
-        case "release": if let n = number(e, 0.001...20) { synth.release = Float(n) }
+        case "detune": if let n = number(e, PatchReader.live("detune", "subtractive")) { synth.detune = Float(n) }
+        case "width": if let n = number(e, PatchReader.live("width", "subtractive")) { synth.width = Float(n) }
+        case "noise": if let n = number(e, PatchReader.live("noise", "subtractive")) { synth.noise = Float(n) }
+        case "cutoff": if let n = number(e, PatchReader.live("cutoff", "subtractive")) { synth.cutoff = Float(n) }
+        case "resonance": if let n = number(e, PatchReader.live("resonance", "subtractive")) { synth.resonance = Float(n) }
+        case "env_amount": if let n = number(e, PatchReader.live("env_amount", "subtractive")) { synth.envAmount = Float(n) }
+        case "key_track": if let n = number(e, PatchReader.live("key_track", "subtractive")) { synth.keyTrack = Float(n) }
+        case "attack": if let n = number(e, PatchReader.live("attack", "subtractive")) { synth.attack = Float(n) }
+        case "decay": if let n = number(e, PatchReader.live("decay", "subtractive")) { synth.decay = Float(n) }
+        case "sustain": if let n = number(e, PatchReader.live("sustain", "subtractive")) { synth.sustain = Float(n) }
+        case "release": if let n = number(e, PatchReader.live("release", "subtractive")) { synth.release = Float(n) }
         case "polyphony": if let n = number(e, 1...32) { synth.polyphony = Int(n) }
-        case "lfo_rate": if let n = number(e, 0.01...40) { synth.lfoRate = Float(n) }
-        case "lfo_pitch": if let n = number(e, 0...1200) { synth.lfoPitch = Float(n) }
-        case "lfo_cutoff": if let n = number(e, 0...4) { synth.lfoCutoff = Float(n) }
-        case "lfo_width": if let n = number(e, 0...0.45) { synth.lfoWidth = Float(n) }
+        case "lfo_rate": if let n = number(e, PatchReader.live("lfo_rate", "subtractive")) { synth.lfoRate = Float(n) }
+        case "lfo_pitch": if let n = number(e, PatchReader.live("lfo_pitch", "subtractive")) { synth.lfoPitch = Float(n) }
+        case "lfo_cutoff": if let n = number(e, PatchReader.live("lfo_cutoff", "subtractive")) { synth.lfoCutoff = Float(n) }
+        case "lfo_width": if let n = number(e, PatchReader.live("lfo_width", "subtractive")) { synth.lfoWidth = Float(n) }
         case "unison": if let n = number(e, 1...4) { synth.unison = Int(n) }
-        case "spread": if let n = number(e, 0...100) { synth.spread = Float(n) }
-        case "glide": if let n = number(e, 0...5) { synth.glide = Float(n) }
+        case "spread": if let n = number(e, PatchReader.live("spread", "subtractive")) { synth.spread = Float(n) }
+        case "glide": if let n = number(e, PatchReader.live("glide", "subtractive")) { synth.glide = Float(n) }
         default: return false
         }
         return true
@@ -77,7 +82,7 @@ extension PatchReader {
             if let a = FMAlgorithm(name: s) { fm.algorithm = a } else {
                 fail(e.line, e.valueColumn, "'algorithm' expects one of \(FMAlgorithm.allCases.map(\.name).joined(separator: ", ")), found \"\(s)\"")
             }
-        case "feedback": if let n = number(e, 0...1) { fm.feedback = Float(n) }
+        case "feedback": if let n = number(e, PatchReader.live("feedback", "fm")) { fm.feedback = Float(n) }
         case "velocity": if let n = number(e, 0...1) { fm.velocitySensitivity = Float(n) }
         case "key_scaling": if let n = number(e, 0...1) { fm.keyScaling = Float(n) }
         case "polyphony": if let n = number(e, 1...32) { fm.polyphony = Int(n) }
@@ -85,8 +90,8 @@ extension PatchReader {
             guard let last = e.key.last, let op = Int(String(last)), (1...4).contains(op) else { return false }
             let i = op - 1
             switch e.key.dropLast() {
-            case "ratio": if let n = number(e, 0.125...32) { fm.ratios[i] = Float(n) }
-            case "level": if let n = number(e, 0...16) { fm.levels[i] = Float(n) }
+            case "ratio": if let n = number(e, PatchReader.live("ratio\(op)", "fm")) { fm.ratios[i] = Float(n) }
+            case "level": if let n = number(e, PatchReader.live("level\(op)", "fm")) { fm.levels[i] = Float(n) }
             case "attack": if let n = number(e, 0...10) { fm.attack[i] = Float(n) }
             case "decay": if let n = number(e, 0.001...20) { fm.decay[i] = Float(n) }
             case "sustain": if let n = number(e, 0...1) { fm.sustain[i] = Float(n) }
@@ -108,9 +113,9 @@ extension PatchReader {
             let piece = String(e.key[..<underscore]), field = String(e.key[e.key.index(after: underscore)...])
             guard let i = DrumKitSettings.pieces.firstIndex(of: piece) else { return false }
             switch field {
-            case "tune": if let n = number(e, -24...24) { kit.pieces[i].tune = Float(n) }
-            case "decay": if let n = number(e, 0.1...10) { kit.pieces[i].decay = Float(n) }
-            case "tone": if let n = number(e, 0...1) { kit.pieces[i].tone = Float(n) }
+            case "tune": if let n = number(e, PatchReader.live("\(piece)_tune", "drumkit")) { kit.pieces[i].tune = Float(n) }
+            case "decay": if let n = number(e, PatchReader.live("\(piece)_decay", "drumkit")) { kit.pieces[i].decay = Float(n) }
+            case "tone": if let n = number(e, PatchReader.live("\(piece)_tone", "drumkit")) { kit.pieces[i].tone = Float(n) }
             default: return false
             }
         }

@@ -14,6 +14,19 @@ public struct SoundParameter: Sendable, Hashable {
 
     public var range: ClosedRange<Double> { low...high }
 
+    /// The unit and a few words for people (docs, OSCQuery).
+    public var unit: String { SoundParameter.units[name] ?? SoundParameter.units[String(name.split(separator: "_").last ?? "")] ?? "" }
+    public var summary: String {
+        let plain = name.replacingOccurrences(of: "_", with: " ")
+        return unit.isEmpty ? plain : "\(plain) (\(unit))"
+    }
+
+    static let units: [String: String] = [
+        "cutoff": "Hz", "attack": "s", "decay": "s", "release": "s", "detune": "cents", "lfo_rate": "Hz",
+        "lfo_pitch": "cents", "lfo_cutoff": "octaves", "glide": "s", "spread": "cents", "env_amount": "octaves",
+        "tune": "semitones", "key_track": "", "sustain": "",
+    ]
+
     static func synth(_ name: String, _ code: UInt8, _ r: ClosedRange<Double>) -> SoundParameter {
         SoundParameter(name: name, code: code, low: r.lowerBound, high: r.upperBound, family: "subtractive")
     }
@@ -30,13 +43,13 @@ public struct SoundParameter: Sendable, Hashable {
         ]
         for op in 0..<4 {
             all.append(SoundParameter(name: "ratio\(op + 1)", code: UInt8(32 + op), low: 0.125, high: 32, family: "fm"))
-            all.append(SoundParameter(name: "level\(op + 1)", code: UInt8(36 + op), low: 0, high: 12, family: "fm"))
+            all.append(SoundParameter(name: "level\(op + 1)", code: UInt8(36 + op), low: 0, high: 16, family: "fm"))
         }
         all.append(SoundParameter(name: "feedback", code: 40, low: 0, high: 1, family: "fm"))
         for (i, piece) in DrumKitSettings.pieces.enumerated() {
             let base = UInt8(64 + 3 * i)
             all.append(SoundParameter(name: piece + "_tune", code: base, low: -24, high: 24, family: "drumkit"))
-            all.append(SoundParameter(name: piece + "_decay", code: base + 1, low: 0.1, high: 4, family: "drumkit"))
+            all.append(SoundParameter(name: piece + "_decay", code: base + 1, low: 0.1, high: 10, family: "drumkit"))
             all.append(SoundParameter(name: piece + "_tone", code: base + 2, low: 0, high: 1, family: "drumkit"))
         }
         return all

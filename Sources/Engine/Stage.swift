@@ -14,25 +14,16 @@ public final class Stage: @unchecked Sendable {
     public let sampleRate: Double
     /// Length of a patch crossfade.
     public let crossfadeFrames: Int
+    /// The one conductor of the show: patch switches are handed to it, never a new thread.
+    public let conductor: Conductor
     private let audio: UnsafeMutablePointer<AudioSide>
-    /// A retained renderer waiting for the audio thread (opaque pointer bits; 0 when empty).
-    private let incoming = Atomic<UInt>(0)
-    /// Renderers the audio thread is done with, still retained.
-    private let retired = SPSCQueue<UInt>(capacity: 16)
-    private let clock = Atomic<Int64>(0)
-    private let control = Mutex<Performance?>(nil)
+    private let handoff = RendererHandoff()
+    /// The same, reached from the audio thread without reference counting.
+    private let link: Unmanaged<RendererHandoff>
     private let switchCount = Atomic<Int>(0)
     /// The live player's notes, heard by whichever band plays now.
     public let player = PlayerInput()
-    /// Configures every new conductor (lookahead, cue source, note log) before it starts.
-    public var prepareConductor: (@Sendable (Conductor) -> Void)?
     let live: Bool
-
-    struct Performance {
-        var patch: Patch
-        var renderer: Renderer
-        var conductor: Conductor
-    }
 
     struct AudioSide {
         var current: UInt
@@ -44,11 +35,11 @@ public final class Stage: @unchecked Sendable {
 
     static let scratchFrames = 4096
 
-    /// - Parameter live: conductors run their own threads (serve); offline, `advance` drives them.
     /// Frames of per-agent stems each renderer keeps (0: stems off).
     public let stemFrames: Int
 
-    /// - Parameter stemFrames: > 0 keeps post-fader stems per agent for blocks up to that long.
+    /// - Parameters: `live`: the conductor runs its own thread (serve); offline, `advance`
+    ///   drives it. `stemFrames` > 0 keeps post-fader stems per agent for blocks up to that long.
     public init(patch: Patch, store: ParameterStore, sampleRate: Double, live: Bool, crossfadeSeconds: Double = 2,
                 stemFrames: Int = 0) {
         self.stemFrames = stemFrames
@@ -57,8 +48,10 @@ public final class Stage: @unchecked Sendable {
         self.live = live
         crossfadeFrames = max(1, Int(crossfadeSeconds * sampleRate))
         let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate, stemFrames: stemFrames)
-        let conductor = Conductor(patch: patch, store: store, renderer: renderer, player: player)
-        control.withLock { $0 = Performance(patch: patch, renderer: renderer, conductor: conductor) }
+        let handoff = self.handoff
+        link = Unmanaged.passUnretained(handoff)
+        conductor = Conductor(performance: Performance(patch: patch, renderer: renderer), store: store, startFrame: 0, lookahead: 0,
+                              player: player, handoff: handoff, audioClock: { handoff.frames.load(ordering: .acquiring) })
         let left = UnsafeMutablePointer<Float>.allocate(capacity: Stage.scratchFrames)
         let right = UnsafeMutablePointer<Float>.allocate(capacity: Stage.scratchFrames)
         left.initialize(repeating: 0, count: Stage.scratchFrames)
@@ -69,92 +62,53 @@ public final class Stage: @unchecked Sendable {
     }
 
     deinit {
-        collect()
-        for bits in [audio.pointee.current, audio.pointee.outgoing, incoming.load(ordering: .acquiring)] where bits != 0 {
-            Unmanaged<Renderer>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).release()
+        conductor.stop()
+        handoff.collect()
+        for bits in [audio.pointee.current, audio.pointee.outgoing, handoff.incoming.load(ordering: .acquiring)] {
+            RendererHandoff.release(bits)
         }
         audio.pointee.scratchLeft.deallocate()
         audio.pointee.scratchRight.deallocate()
         audio.deallocate()
     }
 
-    /// Starts the first conductor (live).
+    /// Starts the conductor's thread (live).
     public func start() {
-        let c = control.withLock { $0!.conductor }
-        prepareConductor?(c)
-        if live { c.start() }
+        if live { conductor.start() }
     }
 
-    public var patch: Patch { control.withLock { $0!.patch } }
-    public var conductor: Conductor { control.withLock { $0!.conductor } }
-    public var renderer: Renderer { control.withLock { $0!.renderer } }
+    /// The patch playing now (the new one once the conductor has taken a switch).
+    public var patch: Patch { conductor.performance.patch }
+    /// The renderer playing now, for its figures (voices, peak, instrument problems).
+    public var renderer: Renderer { conductor.performance.renderer }
     /// The audio clock across patch changes.
-    public var framesRendered: Int64 { clock.load(ordering: .acquiring) }
+    public var framesRendered: Int64 { handoff.frames.load(ordering: .acquiring) }
 
     /// The audio clock, read on the audio thread.
     public var audioClock: Int64 {
-        @_noAllocation @_noLocks get { clock.load(ordering: .relaxed) }
+        @_noAllocation @_noLocks get { link._withUnsafeGuaranteedRef { $0.frames.load(ordering: .relaxed) } }
     }
     public var switches: Int { switchCount.load(ordering: .relaxed) }
 
-    /// Switches to `patch`: its band starts a little ahead of the audio clock and fades in over
-    /// `crossfadeFrames` while the old one fades out. Agents keep their mute/solo/gain/pan by
-    /// name; sends, morph and bus settings come from the new patch; the band's tempo, density,
-    /// mood and key carry over.
-    public func switchTo(_ patch: Patch) {
-        collect()
+    /// Switches to `patch`: its renderer and band are built here (on the caller's control
+    /// thread) and handed to the conductor, which starts the band a little ahead of the audio
+    /// clock; the audio crossfades over `crossfadeFrames`. Agents keep their mute/solo/gain/pan
+    /// by name; sends, morph and bus settings come from the new patch; the band's tempo,
+    /// density, mood and key carry over. Returns at once: nothing here waits for another thread.
+    @discardableResult
+    public func switchTo(_ patch: Patch) -> Performance {
         let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: sampleRate, stemFrames: stemFrames)
-        control.withLock { perf in
-            guard let old = perf else { return }
-            old.conductor.stopAndWait()
-            let lookahead = old.conductor.lookahead.load(ordering: .relaxed)
-            store.update { s in
-                let before = s.agents
-                let fresh = patch.initialSteering
-                // The performer's strip (mute, solo, gain, pan, density) stays with the agent's
-                // name; the sound (sends, morph, the buses) is the new patch's.
-                s.agents = fresh.agents.map { a in
-                    guard var kept = before.first(where: { $0.name == a.name }) else { return a }
-                    kept.reverb = a.reverb
-                    kept.delay = a.delay
-                    kept.morph = a.morph
-                    kept.instrument = a.instrument
-                    kept.sound = [:]
-                    return kept
-                }
-                s.effects = fresh.effects
-            }
-            let start = framesRendered + 2 * lookahead + Int64(0.02 * sampleRate)
-            let conductor = Conductor(patch: patch, store: store, renderer: renderer, startFrame: start, lookahead: lookahead,
-                                      player: player)
-            conductor.cueSource = old.conductor.cueSource
-            conductor.onNote = old.conductor.onNote
-            prepareConductor?(conductor)
-            // Changes and queries still waiting in the old conductor go on in the new one.
-            for change in old.conductor.takeScheduled() { conductor.schedule(change) }
-            perf = Performance(patch: patch, renderer: renderer, conductor: conductor)
-            let bits = UInt(bitPattern: Unmanaged.passRetained(renderer).toOpaque())
-            let previous = incoming.exchange(bits, ordering: .acquiringAndReleasing)
-            if previous != 0 { Unmanaged<Renderer>.fromOpaque(UnsafeRawPointer(bitPattern: previous)!).release() }
-            if live { conductor.start() }
-        }
+        let next = Performance(patch: patch, renderer: renderer)
+        conductor.switchTo(next)
         switchCount.add(1, ordering: .relaxed)
+        return next
     }
 
-    /// Schedules a change on the current conductor. Taken under the same lock as a patch
-    /// switch, so nothing lands in a conductor that is being replaced.
-    public func schedule(_ change: TimedChange) {
-        control.withLock { $0!.conductor.schedule(change) }
-    }
+    /// Hands commands to the conductor (from any thread).
+    @discardableResult
+    public func submit(_ commands: TimedCommands) -> Int { conductor.submit(commands) }
 
-    /// Releases renderers the audio thread has finished with (call on a control thread).
-    public func collect() {
-        while let bits = retired.pop() {
-            Unmanaged<Renderer>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).release()
-        }
-    }
-
-    /// Offline: schedules the current conductor up to `frame`.
+    /// Offline: schedules the conductor up to `frame`.
     public func advance(to frame: Int64) {
         conductor.advance(to: frame)
     }
@@ -181,14 +135,15 @@ public final class Stage: @unchecked Sendable {
     @_noAllocation @_noLocks
     public func render(frames: Int, left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>) {
         let side = audio
-        let arriving = incoming.exchange(0, ordering: .acquiringAndReleasing)
-        if arriving != 0 {
+        link._withUnsafeGuaranteedRef { h in
+            let arriving = h.incoming.exchange(0, ordering: .acquiringAndReleasing)
+            guard arriving != 0 else { return }
             // A switch during a crossfade drops the oldest at once.
-            if side.pointee.outgoing != 0 { _ = retired.push(side.pointee.outgoing) }
+            if side.pointee.outgoing != 0 { _ = h.retired.push(side.pointee.outgoing) }
             side.pointee.outgoing = side.pointee.current
             side.pointee.current = arriving
             side.pointee.faded = 0
-            let now = clock.load(ordering: .relaxed)
+            let now = h.frames.load(ordering: .relaxed)
             Unmanaged<Renderer>.fromOpaque(UnsafeRawPointer(bitPattern: arriving)!)._withUnsafeGuaranteedRef { $0.setClock(now) }
         }
         let current = side.pointee.current
@@ -218,10 +173,10 @@ public final class Stage: @unchecked Sendable {
             }
             side.pointee.faded = faded
             if faded >= total {
-                _ = retired.push(outgoing)
+                _ = link._withUnsafeGuaranteedRef { $0.retired.push(outgoing) }
                 side.pointee.outgoing = 0
             }
         }
-        clock.add(Int64(frames), ordering: .releasing)
+        link._withUnsafeGuaranteedRef { _ = $0.frames.add(Int64(frames), ordering: .releasing) }
     }
 }

@@ -7,11 +7,14 @@ import Synchronization
 /// Looks after an unattended installation, twice a second:
 /// - systemd's watchdog gets a keep-alive only while the audio clock really advances, so a
 ///   Polyphon that stopped making sound is restarted by systemd;
-/// - when the output stays silent longer than allowed while the band should be playing (not
-///   muted, not capped to zero, not stopped), the band is re-armed: voices reset, transport on,
-///   density lifted, and it is logged.
+/// - when the output stays silent longer than allowed while the band should be playing, the
+///   band is re-armed: every voice is reset (a panic), and it is logged. Silence the operator or
+///   the schedule meant (stopped, muted or soloed away, density 0, volume capped to zero) is
+///   never overridden: the watchdog changes no setting, it only clears stuck voices.
 public final class Caretaker: @unchecked Sendable {
     let store: ParameterStore
+    /// Hands the re-arm to the conductor.
+    let submit: @Sendable (TimedCommands) -> Void
     let clock: @Sendable () -> Int64
     let peak: @Sendable () -> Float
     let notifier: SystemdNotifier
@@ -24,9 +27,10 @@ public final class Caretaker: @unchecked Sendable {
     private var ready = false
     private var lastKeepAlive = Date.distantPast
 
-    public init(store: ParameterStore, clock: @escaping @Sendable () -> Int64, peak: @escaping @Sendable () -> Float,
+    public init(store: ParameterStore, submit: @escaping @Sendable (TimedCommands) -> Void, clock: @escaping @Sendable () -> Int64, peak: @escaping @Sendable () -> Float,
                 silenceLimit: Double, notifier: SystemdNotifier = SystemdNotifier(), logger: Logger) {
         self.store = store
+        self.submit = submit
         self.clock = clock
         self.peak = peak
         self.silenceLimit = silenceLimit
@@ -36,10 +40,11 @@ public final class Caretaker: @unchecked Sendable {
 
     public var rearms: Int { rearmCount.load(ordering: .relaxed) }
 
-    /// Silence is meant when the band is stopped, every part is muted, the volume is capped to
-    /// zero, or the band's density is zero.
+    /// Silence is meant when the band is stopped, the volume is capped to zero, the band's
+    /// density is zero, or every part is muted, soloed away or set to play nothing.
     public static func intendedSilence(_ s: Steering) -> Bool {
-        !s.playing || s.effectiveMasterGain <= 0.0001 || s.agents.allSatisfy(\.mute) || s.density <= 0
+        !s.playing || s.effectiveMasterGain <= 0.0001 || s.density <= 0
+            || s.agents.indices.allSatisfy { s.isSilenced($0) || (s.agents[$0].density ?? s.density) <= 0 }
     }
 
     /// One look, `interval` seconds after the last.
@@ -65,14 +70,8 @@ public final class Caretaker: @unchecked Sendable {
         silentFor += interval
         if silentFor >= silenceLimit {
             rearmCount.add(1, ordering: .relaxed)
-            logger.warning("output silent for \(Int(silentFor)) s while the band should play: re-arming the band")
-            store.update { s in
-                s.panicCount += 1
-                s.playing = true
-                // Parts set to play nothing on their own are handed back to the band.
-                for i in s.agents.indices where s.agents[i].density == 0 { s.agents[i].density = nil }
-                s.density = Swift.max(s.density, Swift.min(0.4, s.limits.density.upperBound)).clamped(to: s.limits.density)
-            }
+            logger.warning("output silent for \(Int(silentFor)) s while the band should play: resetting every voice")
+            if let panic = Command("/polyphon/panic", .trigger) { submit(TimedCommands([panic])) }
             silentFor = 0
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Control
 import Engine
 import Music
@@ -22,6 +23,10 @@ public struct InstallationConfig: Sendable {
     public var silenceSeconds = 30.0
     public var seed: UInt64?
     public var cues: String?
+    /// The folders controllers may load patches and cue files from over OSC (default: the
+    /// configured patch's folder, and the cue file's folder or else the patch folder).
+    public var patchFolder: String?
+    public var cueFolder: String?
     public var feedback: [(host: String, port: Int)] = []
     public var access = Access.Rules()
     public var schedule: [ScheduleWindow] = []
@@ -82,6 +87,8 @@ public struct InstallationConfig: Sendable {
                     case "silence_seconds": if let n = number(e, 1...3600) { silenceSeconds = n }
                     case "seed": if let n = number(e, 0...4_294_967_295) { seed = UInt64(n) }
                     case "cues": if let s = string(e) { cues = s.isEmpty ? nil : s }
+                    case "patch_dir": if let s = string(e) { patchFolder = s.isEmpty ? nil : s }
+                    case "cue_dir": if let s = string(e) { cueFolder = s.isEmpty ? nil : s }
                     case "feedback":
                         guard let s = string(e) else { continue }
                         for target in s.split(separator: ",") {
@@ -93,7 +100,7 @@ public struct InstallationConfig: Sendable {
                             }
                         }
                     default:
-                        fail(e, "unknown key '\(e.key)' in [server]; expected patch, state, bind, udp_port, tcp_port, client_name, jack_server, auto_connect, volume_limit, metrics_port, silence_seconds, seed, cues or feedback", atKey: true)
+                        fail(e, "unknown key '\(e.key)' in [server]; expected patch, state, bind, udp_port, tcp_port, client_name, jack_server, auto_connect, volume_limit, metrics_port, silence_seconds, seed, cues, patch_dir, cue_dir or feedback", atKey: true)
                     }
                 }
             case "access":
@@ -116,5 +123,15 @@ public struct InstallationConfig: Sendable {
             }
         }
         if !errors.isEmpty { throw SourceErrors(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
+    }
+
+    /// Where `/polyphon/patch NAME` looks.
+    public var patchFolders: [String] { [patchFolder ?? Self.folder(of: patch)] }
+    /// Where `/polyphon/cue/load NAME` looks.
+    public var cueFolders: [String] { [cueFolder ?? cues.map(Self.folder(of:)) ?? patchFolder ?? Self.folder(of: patch)] }
+
+    static func folder(of path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 }

@@ -11,6 +11,8 @@ import Synchronization
 public final class Scheduler: @unchecked Sendable {
     let schedule: Schedule
     let store: ParameterStore
+    /// Hands the window's settings to the conductor.
+    let submit: @Sendable (TimedCommands) -> Void
     let volumeLimit: Double
     let logger: Logger
     let now: @Sendable () -> Date
@@ -27,10 +29,11 @@ public final class Scheduler: @unchecked Sendable {
         var window: ScheduleWindow
     }
 
-    public init(schedule: Schedule, store: ParameterStore, volumeLimit: Double, logger: Logger,
+    public init(schedule: Schedule, store: ParameterStore, submit: @escaping @Sendable (TimedCommands) -> Void, volumeLimit: Double, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.schedule = schedule
         self.store = store
+        self.submit = submit
         self.volumeLimit = volumeLimit
         self.logger = logger
         self.now = now
@@ -44,40 +47,47 @@ public final class Scheduler: @unchecked Sendable {
             current = window
             guard let window else {
                 logger.notice("schedule: no window now; the band plays as steered")
-                store.update { s in s.limits = Steering.Limits(); s.limits.volume = volumeLimit }
+                send([set("/polyphon/limit/volume", .number(volumeLimit)), set("/polyphon/limit/density", .pair(0, 1)),
+                      set("/polyphon/limit/tempo", .pair(Steering.tempoRange.lowerBound, Steering.tempoRange.upperBound))])
                 glide = nil
                 return
             }
             logger.notice("schedule: entering '\(window.name)' with a \(Int(window.crossfade)) s crossfade")
             if let p = window.patch { switchPatch?(p) }
             glide = Glide(start: date, seconds: window.crossfade, from: store.read(), window: window)
-            if !window.silent { store.update { $0.playing = true } }
+            if !window.silent { send([set("/polyphon/transport/play", .trigger)]) }
         }
         guard let g = glide else { return }
         let t = g.seconds <= 0 ? 1 : min(1, date.timeIntervalSince(g.start) / g.seconds)
         let w = g.window
         let from = g.from
         let cap = min(volumeLimit, w.silent ? 0 : (w.volume ?? volumeLimit))
-        store.update { s in
-            func mix(_ a: Double, _ b: Double) -> Double { a + (b - a) * t }
-            if let m = w.mood {
-                s.mood = Mood(valence: mix(from.mood.valence, m.valence), arousal: mix(from.mood.arousal, m.arousal), name: t >= 1 ? m.name : nil)
-                s.modeOverride = nil
-            }
-            if let d = w.density { s.density = mix(from.density, d) }
-            if let tempo = w.tempo { s.tempo = mix(from.tempo, tempo) }
-            // From the cap in force (never above the configured limit) to the window's.
-            s.limits.volume = mix(min(from.limits.volume, volumeLimit), cap)
-            if t >= 1 {
-                s.limits.density = w.densityRange ?? 0...1
-                s.limits.tempo = w.tempoRange ?? Steering.tempoRange
-                s.limits.volume = cap
-                s.density = min(max(s.density, s.limits.density.lowerBound), s.limits.density.upperBound)
-                s.tempo = min(max(s.tempo, s.limits.tempo.lowerBound), s.limits.tempo.upperBound)
-                if w.silent { s.playing = false }
-            }
+        func mix(_ a: Double, _ b: Double) -> Double { a + (b - a) * t }
+        var commands: [Command?] = []
+        if t >= 1 {
+            // The window's bounds first, so the values below land inside them.
+            let d = w.densityRange ?? 0...1, r = w.tempoRange ?? Steering.tempoRange
+            commands += [set("/polyphon/limit/density", .pair(d.lowerBound, d.upperBound)),
+                         set("/polyphon/limit/tempo", .pair(r.lowerBound, r.upperBound))]
         }
+        if let m = w.mood {
+            commands.append(set("/polyphon/mood", .mood(Mood(valence: mix(from.mood.valence, m.valence), arousal: mix(from.mood.arousal, m.arousal),
+                                                             name: t >= 1 ? m.name : nil))))
+        }
+        if let d = w.density { commands.append(set("/polyphon/density", .number(mix(from.density, d)))) }
+        if let tempo = w.tempo { commands.append(set("/polyphon/tempo", .number(mix(from.tempo, tempo)))) }
+        // From the cap in force (never above the configured limit) to the window's.
+        commands.append(set("/polyphon/limit/volume", .number(t >= 1 ? cap : mix(min(from.limits.volume, volumeLimit), cap))))
+        if t >= 1 && w.silent { commands.append(set("/polyphon/transport/stop", .trigger)) }
+        send(commands)
         if t >= 1 { glide = nil }
+    }
+
+    private func set(_ address: String, _ value: ControlValue) -> Command? { Command(address, value) }
+
+    private func send(_ commands: [Command?]) {
+        let all = commands.compactMap { $0 }
+        if !all.isEmpty { submit(TimedCommands(all)) }
     }
 
     public func start() {

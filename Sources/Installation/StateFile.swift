@@ -3,120 +3,150 @@ import Engine
 import Foundation
 import Music
 
-/// What an installation must come back to after a crash or a power cut: the patch, the
-/// steering state (tempo, density, mood, key, mutes, gains), the cue position and the seed.
+/// A kept value in the state file's JSON: a number, a flag, a text or a pair.
+public enum KeptValue: Codable, Equatable, Sendable {
+    case number(Double), flag(Bool), text(String), pair([Double])
+
+    init?(_ v: ControlValue) {
+        switch v {
+        case .number(let x): self = .number(x)
+        case .flag(let b): self = .flag(b)
+        case .text(let t): self = .text(t)
+        case .mood(let m): self = .text(m.name)
+        case .pair(let a, let b): self = .pair([a, b])
+        case .key, .trigger, .unset: return nil
+        }
+    }
+
+    var value: ControlValue? {
+        switch self {
+        case .number(let x): .number(x)
+        case .flag(let b): .flag(b)
+        case .text(let t): .text(t)
+        case .pair(let p): p.count == 2 ? .pair(p[0], p[1]) : nil
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .flag(b) }
+        else if let x = try? c.decode(Double.self) { self = .number(x) }
+        else if let t = try? c.decode(String.self) { self = .text(t) }
+        else { self = .pair(try c.decode([Double].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let x): try c.encode(x)
+        case .flag(let b): try c.encode(b)
+        case .text(let t): try c.encode(t)
+        case .pair(let p): try c.encode(p)
+        }
+    }
+}
+
+/// What an installation must come back to after a crash or a power cut: the patch, every
+/// control the table marks as kept (band-wide and per agent, by the controls' keys), the cue
+/// position and the seed. What is kept, and the ranges it is checked against when read back,
+/// come from `ControlTable`: nothing here lists a control.
 public struct SavedState: Codable, Equatable, Sendable {
     public struct Agent: Codable, Equatable, Sendable {
         public var name: String
-        public var mute: Bool
-        public var solo: Bool
-        public var gain: Double
-        public var pan: Double
-        public var density: Double?
-        /// Sends, morph and live sound settings (by parameter name). Optional, so state files
-        /// written before they existed still load.
-        public var reverb: Double?
-        public var delay: Double?
-        public var morph: Double?
-        public var sound: [String: Double]?
-    }
-
-    /// The shared buses and the ensemble's settings; optional for older state files.
-    public struct Sound: Codable, Equatable, Sendable {
-        public var reverbSize: Double
-        public var reverbDamping: Double
-        public var delayFeedback: Double
-        public var delayBeats: Double
-        public var compressorThreshold: Double
-        public var compressorRatio: Double
-        public var moodGlide: Double
-        public var followPlayer: Bool
-        public var playerPause: Double
+        public var controls: [String: KeptValue]?
+        // Written before the control table (still read): the strip, sends, morph, live sound.
+        var mute: Bool?, solo: Bool?, gain: Double?, pan: Double?, density: Double?
+        var reverb: Double?, delay: Double?, morph: Double?, sound: [String: Double]?
     }
 
     public var patch: String
+    /// The patch the config named when this was saved: a config edited since wins at start.
+    public var configured: String?
     public var seed: UInt64
-    public var tempo: Double
-    public var density: Double
-    public var mood: String
-    public var valence: Double
-    public var arousal: Double
-    public var tonic: Int
-    public var mode: String?
-    public var masterGain: Double
-    public var playing: Bool
+    /// Band-wide controls by key (`tempo`, `reverb_size`, ...).
+    public var controls: [String: KeptValue]?
     public var agents: [Agent]
-    public var sound: Sound?
     public var cueFile: String?
     public var cueIndex: Int?
     /// How many times Polyphon has started with this state file.
     public var restarts: Int?
     public var savedAt: Date
+    // Written before the control table (still read).
+    var tempo: Double?, density: Double?, mood: String?, valence: Double?, arousal: Double?, tonic: Int?, mode: String?
+    var masterGain: Double?, playing: Bool?
 
     public init(patch: String, seed: UInt64, steering s: Steering, cue: (file: String, index: Int)?) {
         self.patch = patch
         self.seed = seed
-        tempo = s.tempo
-        density = s.density
-        mood = s.mood.name
-        valence = s.mood.valence
-        arousal = s.mood.arousal
-        tonic = s.tonic.value
-        mode = s.modeOverride?.rawValue
-        masterGain = s.masterGain
-        playing = s.playing
-        agents = s.agents.map { a in
-            let names = SoundParameter.of(family: a.instrument)
-            let live = Dictionary(uniqueKeysWithValues: names.compactMap { p in a.sound[p.code].map { (p.name, $0) } })
-            return Agent(name: a.name, mute: a.mute, solo: a.solo, gain: a.gain, pan: a.pan, density: a.density,
-                         reverb: a.reverb, delay: a.delay, morph: a.morph, sound: live.isEmpty ? nil : live)
+        var band: [String: KeptValue] = [:]
+        for spec in ControlTable.all where spec.kept && spec.scope == .band {
+            if let v = spec.keptValue(in: s).flatMap(KeptValue.init) { band[spec.key] = v }
         }
-        sound = Sound(reverbSize: s.effects.reverbSize, reverbDamping: s.effects.reverbDamping,
-                      delayFeedback: s.effects.delayFeedback, delayBeats: s.effects.delayBeats,
-                      compressorThreshold: s.effects.compressorThreshold, compressorRatio: s.effects.compressorRatio,
-                      moodGlide: s.moodGlide, followPlayer: s.followPlayer, playerPause: s.playerPause)
+        controls = band
+        agents = s.agents.indices.map { i in
+            var kept: [String: KeptValue] = [:]
+            for spec in ControlTable.all where spec.kept && spec.scope != .band {
+                if let v = spec.keptValue(in: s, agent: i).flatMap(KeptValue.init) { kept[spec.key] = v }
+            }
+            // A density that follows the band is kept as not set.
+            if s.agents[i].density == nil { kept["density"] = nil }
+            return Agent(name: s.agents[i].name, controls: kept)
+        }
         cueFile = cue?.file
         cueIndex = cue?.index
         savedAt = Date()
     }
 
     /// Applies the saved values to a steering state, agent by agent name (a patch edited since
-    /// keeps what still matches).
+    /// keeps what still matches), each checked by its control's declared rules.
     public func restore(into s: inout Steering) {
-        s.tempo = min(max(tempo, Steering.tempoRange.lowerBound), Steering.tempoRange.upperBound)
-        s.density = min(max(density, 0), 1)
-        s.mood = Mood(valence: valence, arousal: arousal, name: Mood(named: mood) != nil ? mood : nil)
-        s.tonic = PitchClass(tonic)
-        s.modeOverride = mode.flatMap { Mode(rawValue: $0) }
-        s.masterGain = min(max(masterGain, 0), 2)
-        s.playing = playing
+        var band = controls ?? [:]
+        legacyBand(into: &band)
+        // Mood before its axes, so a point between named moods comes back where it was.
+        let order = ControlTable.all.filter { $0.kept && $0.scope == .band }
+            .sorted { ($0.key == "mood" ? 0 : 1) < ($1.key == "mood" ? 0 : 1) }
+        for spec in order {
+            guard let v = band[spec.key]?.value, let value = spec.restored(v, in: s) else { continue }
+            spec.set(value, in: &s)
+        }
         for a in agents {
             guard let i = s.agents.firstIndex(where: { $0.name == a.name }) else { continue }
-            s.agents[i].mute = a.mute
-            s.agents[i].solo = a.solo
-            s.agents[i].gain = min(max(a.gain, 0), 2)
-            s.agents[i].pan = min(max(a.pan, -1), 1)
-            s.agents[i].density = a.density.map { min(max($0, 0), 1) }
-            if let v = a.reverb { s.agents[i].reverb = min(max(v, 0), 1) }
-            if let v = a.delay { s.agents[i].delay = min(max(v, 0), 1) }
-            if let v = a.morph { s.agents[i].morph = min(max(v, 0), 1) }
-            // Live sound settings by name, for the instrument the agent plays now.
-            for (name, v) in a.sound ?? [:] {
-                guard let p = SoundParameter.named(name, family: s.agents[i].instrument) else { continue }
-                s.agents[i].sound[p.code] = min(max(v, p.low), p.high)
+            var kept = a.controls ?? [:]
+            a.legacy(into: &kept)
+            for spec in ControlTable.all where spec.kept && spec.scope != .band {
+                if case .sound(let family, _) = spec.scope, s.agents[i].instrument != family { continue }
+                guard let v = kept[spec.key]?.value, let value = spec.restored(v, in: s) else { continue }
+                spec.set(value, in: &s, agent: i)
             }
         }
-        if let b = sound {
-            s.effects.reverbSize = min(max(b.reverbSize, Steering.EffectSteering.reverbRange.lowerBound), Steering.EffectSteering.reverbRange.upperBound)
-            s.effects.reverbDamping = min(max(b.reverbDamping, Steering.EffectSteering.reverbRange.lowerBound), Steering.EffectSteering.reverbRange.upperBound)
-            s.effects.delayFeedback = min(max(b.delayFeedback, Steering.EffectSteering.feedbackRange.lowerBound), Steering.EffectSteering.feedbackRange.upperBound)
-            s.effects.delayBeats = min(max(b.delayBeats, 0.0625), 4)
-            s.effects.compressorThreshold = min(max(b.compressorThreshold, Steering.EffectSteering.thresholdRange.lowerBound), Steering.EffectSteering.thresholdRange.upperBound)
-            s.effects.compressorRatio = min(max(b.compressorRatio, Steering.EffectSteering.ratioRange.lowerBound), Steering.EffectSteering.ratioRange.upperBound)
-            s.moodGlide = min(max(b.moodGlide, 0), 300)
-            s.followPlayer = b.followPlayer
-            s.playerPause = min(max(b.playerPause, 0.5), 16)
-        }
+    }
+
+    /// Values from a state file written before the control table, by their keys now.
+    private func legacyBand(into band: inout [String: KeptValue]) {
+        func put(_ key: String, _ v: KeptValue?) { if band[key] == nil, let v { band[key] = v } }
+        put("tempo", tempo.map(KeptValue.number))
+        put("density", density.map(KeptValue.number))
+        put("mood", mood.map(KeptValue.text))
+        put("valence", valence.map(KeptValue.number))
+        put("arousal", arousal.map(KeptValue.number))
+        put("master_gain", masterGain.map(KeptValue.number))
+        put("playing", playing.map(KeptValue.flag))
+        if let tonic { put("key", .text("\(PitchClass(tonic))" + (mode.map { " \($0)" } ?? ""))) }
+    }
+}
+
+extension SavedState.Agent {
+    fileprivate func legacy(into kept: inout [String: KeptValue]) {
+        func put(_ key: String, _ v: KeptValue?) { if kept[key] == nil, let v { kept[key] = v } }
+        put("mute", mute.map(KeptValue.flag))
+        put("solo", solo.map(KeptValue.flag))
+        put("gain", gain.map(KeptValue.number))
+        put("pan", pan.map(KeptValue.number))
+        put("density", density.map(KeptValue.number))
+        put("reverb", reverb.map(KeptValue.number))
+        put("delay", delay.map(KeptValue.number))
+        put("morph", morph.map(KeptValue.number))
+        for (name, v) in sound ?? [:] { put(name, .number(v)) }
     }
 }
 

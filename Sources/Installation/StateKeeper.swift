@@ -19,6 +19,8 @@ public final class StateKeeper: @unchecked Sendable {
     public private(set) var saves = 0
     /// Starts counted in the state file (this one included).
     public var restarts = 0
+    /// The patch the config names (saved, so an edited config is noticed at the next start).
+    public var configured: String?
 
     public init(file: StateFile, store: ParameterStore, cues: CuePlayer?, patch: String, seed: UInt64, logger: Logger) {
         self.file = file
@@ -33,6 +35,7 @@ public final class StateKeeper: @unchecked Sendable {
         let id = identity.withLock { $0 }
         var s = SavedState(patch: id.patch, seed: id.seed, steering: store.read(), cue: cues?.cursor)
         s.restarts = restarts
+        s.configured = configured
         return s
     }
 

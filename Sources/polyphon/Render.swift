@@ -31,13 +31,15 @@ struct Render: ParsableCommand {
         if let continuing { try continuePiece(continuing, patch: &p) }
         let heard = try player.map { try playerNotes($0) } ?? []
         let store = ParameterStore(p.initialSteering)
-        var player: CuePlayer?
+        var player: CuePlayback?
         if let cues {
             let list = try loadCueList(cues)
-            do { try list.check(against: p) } catch { throw ValidationError(error.description) }
-            player = CuePlayer(router: CommandRouter(store: store, agentNames: p.agents.map(\.spec.name)),
-                               sampleRate: Double(rate), autoGo: goAfter)
-            player?.play(list)
+            let script: CueScript
+            do { script = try list.compile(agentNames: p.agents.map(\.spec.name), steering: p.initialSteering) } catch {
+                throw ValidationError(error.description)
+            }
+            player = CuePlayback(sampleRate: Double(rate), autoGo: goAfter)
+            player?.play(script)
         }
         let log = EventLog(agentNames: p.agents.map(\.spec.name))
         var sink: (@Sendable (NoteRecord) -> Void)? = nil

@@ -73,6 +73,12 @@ struct Serve: ParsableCommand {
             }
         }
         logger.info("shutting down (signal \(signal))")
+        // However stuck a peer or a driver is, the process is gone within 2 s of SIGTERM.
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 1.8)
+            FileHandle.standardError.write(Data("polyphon: shutdown took longer than 1.8 s; exiting now\n".utf8))
+            _exit(0)
+        }
         show.stop()
     }
 

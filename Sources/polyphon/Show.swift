@@ -7,8 +7,14 @@ import JackBackend
 import Logging
 import Synchronization
 
-/// Everything `serve` runs, wired together: the stage on JACK, OSC, cues, the state file,
-/// the caretaker, the schedule and the metrics endpoint.
+/// Everything `serve` runs, wired in one direction: the stage (with its one conductor) on
+/// JACK; the router, the cue deck and the OSC side feeding the conductor typed commands and
+/// answering from its snapshots; the state file, the caretaker, the schedule and the metrics.
+///
+/// Threads (see docs/architecture.md): JACK's process callback renders; the conductor thread
+/// schedules and applies commands; OSC listener threads parse and validate; the replies thread
+/// answers queries; the feedback, caretaker, schedule, state and metrics threads each read
+/// snapshots and submit commands. No thread holds a lock while it waits for another.
 final class Show: @unchecked Sendable {
     let logger: Logger
     let store: ParameterStore
@@ -16,7 +22,7 @@ final class Show: @unchecked Sendable {
     let output: JackOutput
     let launcher: JackServerLauncher
     let router: CommandRouter
-    let player: CuePlayer
+    let cues: CuePlayer
     let osc: ShowControl
     let caretaker: Caretaker
     let keeper: StateKeeper?
@@ -24,10 +30,10 @@ final class Show: @unchecked Sendable {
     var metrics: MetricsEndpoint?
     let recorder: CueRecorder?
     let started = Date()
+    let changer: PatchChanger
     private var settings: InstallationConfig
-    private let patchPath = Mutex<(path: String, text: String)>(("", ""))
 
-    init(settings: InstallationConfig, logger: Logger, lookaheadMs: Double, startServer: Bool, stems: Bool = false, midiOut: Bool = false, cues: String?, map: String?,
+    init(settings: InstallationConfig, logger: Logger, lookaheadMs: Double, startServer: Bool, stems: Bool = false, midiOut: Bool = false, cues cueFile: String?, map: String?,
          recordCues: String?, events: String?, seedOverride: UInt64?) throws {
         self.settings = settings
         self.logger = logger
@@ -40,30 +46,41 @@ final class Show: @unchecked Sendable {
             stateFile = file
             do { try file.checkWritable() } catch { logger.error("\(error)") }
             do { saved = try file.load() } catch { logger.error("\(error)") }
-            if let saved { logger.notice("restoring the state saved \(saved.savedAt) from \(path)") }
+            if let s = saved {
+                if let was = s.configured, was != settings.patch {
+                    // The artist edited the config since: it wins over what the state remembers.
+                    logger.notice("the config now names patch \(settings.patch) (it named \(was) when the state was saved): starting from the config, not the saved state in \(path)")
+                    saved = nil
+                } else {
+                    logger.notice("restoring the state saved \(s.savedAt) from \(path): patch \(s.patch), settings and cue position from the state file; bounds, access and schedule from the config")
+                }
+            }
         }
 
         // The patch: the saved one, else the configured one, else the built-in default.
         var patch: Patch?
         var chosen = settings.patch
+        var chosenText = ""
         for candidate in [saved?.patch, settings.patch].compactMap({ $0 }) {
             do {
                 let text = try Show.read(candidate)
                 patch = try Patch(file: candidate, text: text)
                 chosen = candidate
-                patchPath.withLock { $0 = (candidate, text) }
+                chosenText = text
                 break
             } catch {
                 logger.error("patch \(candidate): \(error)")
             }
         }
-        if patch == nil {
+        var p: Patch
+        if let patch {
+            p = patch
+        } else {
             logger.error("no usable patch: playing the \(Patch.builtInName) rather than staying silent")
-            patch = Patch.builtIn
+            p = Patch.builtIn
             chosen = Patch.builtInName
-            patchPath.withLock { $0 = (Patch.builtInName, Patch.builtInText) }
+            chosenText = Patch.builtInText
         }
-        var p = patch!
         if let seed = seedOverride ?? settings.seed ?? saved?.seed { p.seed = seed }
         logger.info("patch '\(p.name)' from \(chosen): \(p.agents.map { "\($0.spec.name) (\($0.spec.role.rawValue))" }.joined(separator: ", "))")
 
@@ -81,9 +98,11 @@ final class Show: @unchecked Sendable {
         guard let format else { throw ValidationError("the JACK server went away during start-up") }
         let rate = Double(format.sampleRate)
 
-        store = ParameterStore(p.initialSteering)
-        if let saved { store.update { saved.restore(into: &$0) } }
-        store.update { $0.limits.volume = settings.volumeLimit }
+        // The steering the conductor starts from: the patch's, the saved state's, the config's cap.
+        var initial = p.initialSteering
+        saved?.restore(into: &initial)
+        initial.limits.volume = settings.volumeLimit
+        store = ParameterStore(initial)
         // Stems: JACK periods go up to 8192 frames; the ports carry the agents of the patch
         // loaded at start (after a live switch, port N carries the new patch's Nth agent).
         stage = Stage(patch: p, store: store, sampleRate: rate, live: true, stemFrames: stems ? 8192 : 0)
@@ -92,24 +111,50 @@ final class Show: @unchecked Sendable {
                             autoConnect: settings.autoConnect, logger: logger, stemNames: stems ? p.agents.map(\.spec.name) : [],
                             midiOutputs: midiOut ? Show.midiOutputs(for: p) : [])
 
-        // OSC and cues.
-        let deck = DeckSlot()
-        let slot = StatusSlot()
-        let stage = self.stage, output = self.output, started = self.started
-        router = CommandRouter(store: store, agentNames: p.agents.map(\.spec.name), deck: deck) {
+        // The cue deck and the router (which validates against the patch playing).
+        router = CommandRouter(store: store, agentNames: p.agents.map(\.spec.name))
+        cues = CuePlayer(router: router, sampleRate: rate, folder: ShowFolder(kind: "cue", roots: settings.cueFolders), logger: logger)
+        if let saved, let file = saved.cueFile, let index = saved.cueIndex {
+            do { try cues.resume(path: file, at: index) } catch { logger.error("cannot resume cue file \(file): \(error.reason)") }
+        } else if let file = cueFile ?? settings.cues {
+            do { try cues.load(path: file) } catch { throw ValidationError(error.reason) }
+        }
+        var mapping: Mapping?
+        if let map {
+            let text = (try? String(contentsOfFile: map, encoding: .utf8)) ?? ""
+            do { mapping = try Mapping(file: map, text: text, router: router) } catch { throw ValidationError(error.description) }
+            logger.info("mapping file \(map): \(mapping?.all.count ?? 0) bindings")
+        }
+        recorder = try recordCues.map { try CueRecorder(path: $0, sampleRate: rate, patch: chosen, seed: p.seed) }
+        let conductor = stage.conductor
+        recorder?.beatAt = { conductor.beat(atFrame: $0) }
+        let noteLog = try events.map { try LiveEventLog(path: $0, agentNames: p.agents.map(\.spec.name), sampleRate: rate) }
+        conductor.lookahead.store(Int64(format.period) + Int64(lookaheadMs / 1000 * rate), ordering: .relaxed)
+        conductor.cueSource = cues.playback
+        if let noteLog { conductor.onNote = { noteLog.append($0) } }
+
+        // OSC: validated commands go to the conductor; replies come from its snapshots.
+        var options = ShowControl.Options()
+        options.bind = settings.bind
+        options.udpPort = settings.udpPort
+        options.tcpPort = settings.tcpPort ?? settings.udpPort
+        options.feedbackTargets = settings.feedback
+        let stage = self.stage, output = self.output, started = self.started, cues = self.cues
+        let sink = CommandSink.conductor(conductor, clock: { stage.framesRendered }, frameForTimetag: { output.frame(forTimetag: $0) })
+        let figures: @Sendable () -> LiveFigures = {
             var f = LiveFigures()
             let jack = output.figures
-            let conductor = stage.conductor, renderer = stage.renderer
+            let playing = conductor.performance
             f.load = jack.load
             f.xruns = jack.xruns
             f.audioRunning = jack.running
-            f.voices = renderer.activeVoices
+            f.voices = playing.renderer.activeVoices
             f.uptime = Date().timeIntervalSince(started)
             f.conductor = conductor.snapshot
             f.lateChanges = conductor.lateChanges
             // From a message's arrival to the first output sample it shapes: scheduling plus the
             // limiter's look-ahead delay.
-            let latency = conductor.latency, out = renderer.outputLatency
+            let latency = conductor.latency, out = playing.renderer.outputLatency
             f.latencyMs = Double(latency.last + out) / rate * 1000
             f.worstLatencyMs = Double(latency.worst + out) / rate * 1000
             f.clock = stage.framesRendered
@@ -117,63 +162,30 @@ final class Show: @unchecked Sendable {
             f.lookahead = conductor.lookahead.load(ordering: .relaxed) + Int64(out)
             f.lastTimedFrame = conductor.lastTimedFrame
             f.jackFrameOffset = jack.frameOffset
-            f.patch = stage.patch.name
-            if let counts = slot.osc?.dispatcher.counts {
-                f.oscReceived = counts.received
-                f.oscRejected = counts.rejected
-                f.oscMalformed = counts.malformed
-            }
+            f.patch = playing.patch.name
+            (f.cue, f.nextCue) = cues.position
             return f
         }
-        player = CuePlayer(router: router, sampleRate: rate, logger: logger)
-        deck.player = player
-        if let saved, let file = saved.cueFile, let index = saved.cueIndex {
-            do { try player.resume(path: file, at: index) } catch { logger.error("cannot resume cue file \(file): \(error.reason)") }
-        } else if let cues = cues ?? settings.cues {
-            do { try player.load(path: cues) } catch { throw ValidationError(error.reason) }
-        }
-        var mapping: Mapping?
-        if let map {
-            let text = (try? String(contentsOfFile: map, encoding: .utf8)) ?? ""
-            do { mapping = try Mapping(file: map, text: text, router: router) } catch { throw ValidationError(error.description) }
-            logger.info("mapping file \(map): \(mapping!.all.count) bindings")
-        }
-        recorder = try recordCues.map { try CueRecorder(path: $0, sampleRate: rate, patch: chosen, seed: p.seed) }
-        recorder?.beatAt = { stage.conductor.beat(atFrame: $0) }
-        let noteLog = try events.map { try LiveEventLog(path: $0, agentNames: p.agents.map(\.spec.name), sampleRate: rate) }
-        let lookahead = Int64(format.period) + Int64(lookaheadMs / 1000 * rate)
-        let player = self.player
-        stage.prepareConductor = { c in
-            c.lookahead.store(lookahead, ordering: .relaxed)
-            c.cueSource = player
-            if let noteLog { c.onNote = { noteLog.append($0) } }
-        }
-
-        var options = ShowControl.Options()
-        options.bind = settings.bind
-        options.udpPort = settings.udpPort
-        options.tcpPort = settings.tcpPort ?? settings.udpPort
-        options.feedbackTargets = settings.feedback
-        let sink = ChangeSink(schedule: { stage.schedule($0) }, clock: { stage.framesRendered },
-                              frameForTimetag: { output.frame(forTimetag: $0) }, deferQueries: { output.isRunning })
+        let store = self.store, router = self.router
+        let keeper = stateFile.map { StateKeeper(file: $0, store: store, cues: cues, patch: chosen, seed: p.seed, logger: logger) }
+        keeper?.configured = settings.patch
+        keeper?.restarts = (saved?.restarts ?? 0) + 1
+        self.keeper = keeper
+        let changer = PatchChanger(stage: stage, router: router, keeper: keeper, folder: ShowFolder(kind: "patch", roots: settings.patchFolders),
+                                   playing: (chosen, chosenText), logger: logger)
+        self.changer = changer
         do {
-            osc = try ShowControl(options: options, router: router, sink: sink, mapping: mapping, recorder: recorder, logger: logger)
+            osc = try ShowControl(options: options, router: router, sink: sink, deck: cues,
+                                  patchLoader: { name throws(Rejection) in try changer.load(named: name) }, figures: figures,
+                                  mapping: mapping, recorder: recorder, logger: logger)
         } catch {
             launcher.stop()
             throw ValidationError("\(error)")
         }
         osc.dispatcher.access = Access(rules: settings.access, logger: logger)
-        slot.osc = osc
 
-        let store = self.store
-        keeper = stateFile.map { StateKeeper(file: $0, store: store, cues: player, patch: chosen, seed: p.seed, logger: logger) }
-        caretaker = Caretaker(store: store, clock: { stage.framesRendered }, peak: { stage.renderer.outputPeak },
-                              silenceLimit: settings.silenceSeconds, logger: logger)
-        keeper?.restarts = (saved?.restarts ?? 0) + 1
-        router.patchLoader = { [weak self] path throws(Rejection) in
-            guard let self else { return }
-            do { try self.switchPatch(to: path) } catch { throw Rejection("/polyphon/patch", "\(error)") }
-        }
+        caretaker = Caretaker(store: store, submit: { conductor.submit($0) }, clock: { stage.framesRendered },
+                              peak: { conductor.performance.renderer.outputPeak }, silenceLimit: settings.silenceSeconds, logger: logger)
     }
 
     static func read(_ path: String) throws -> String {
@@ -204,7 +216,9 @@ final class Show: @unchecked Sendable {
         scheduler?.stop()
         scheduler = nil
         guard !settings.schedule.isEmpty else { return }
-        let s = Scheduler(schedule: Schedule(settings.schedule), store: store, volumeLimit: settings.volumeLimit, logger: logger)
+        let conductor = stage.conductor
+        let s = Scheduler(schedule: Schedule(settings.schedule), store: store, submit: { conductor.submit($0) },
+                          volumeLimit: settings.volumeLimit, logger: logger)
         s.switchPatch = { [weak self] path in
             do { try self?.switchPatch(to: path) } catch { self?.logger.error("schedule: patch \(path): \(error)") }
         }
@@ -231,13 +245,14 @@ final class Show: @unchecked Sendable {
         let jack = output.figures
         let counts = osc.dispatcher.counts
         let access = osc.dispatcher.access
+        let renderer = stage.renderer
         return [
             .init("polyphon_up", "gauge", 1, "1 while the server runs"),
             .init("polyphon_audio_running", "gauge", jack.running ? 1 : 0, "1 while JACK runs the engine"),
             .init("polyphon_xruns_total", "counter", Double(jack.xruns), "JACK xruns seen by Polyphon"),
             .init("polyphon_callback_load", "gauge", jack.load, "process callback time / period, averaged"),
-            .init("polyphon_voices", "gauge", Double(stage.renderer.activeVoices), "voices sounding"),
-            .init("polyphon_silent_instruments", "gauge", Double(stage.renderer.instrumentFailures), "parts of the playing patch whose instrument (a SoundFont) failed to load"),
+            .init("polyphon_voices", "gauge", Double(renderer.activeVoices), "voices sounding"),
+            .init("polyphon_silent_instruments", "gauge", Double(renderer.instrumentFailures), "parts of the playing patch whose instrument (a SoundFont) failed to load"),
             .init("polyphon_osc_received_total", "counter", Double(counts.received), "OSC packets accepted for processing"),
             .init("polyphon_osc_dropped_total", "counter", Double((access?.denied ?? 0) + (access?.rateLimited ?? 0)), "OSC packets dropped (not allowed, over the rate limit)"),
             .init("polyphon_osc_rejected_total", "counter", Double(counts.rejected), "OSC messages refused with /polyphon/error"),
@@ -245,26 +260,12 @@ final class Show: @unchecked Sendable {
             .init("polyphon_uptime_seconds", "gauge", Date().timeIntervalSince(started), "seconds since start"),
             .init("polyphon_restarts_total", "counter", Double(keeper?.restarts ?? 1), "starts recorded in the state file"),
             .init("polyphon_jack_reconnects_total", "counter", Double(jack.reconnects), "JACK reconnections after a server loss"),
-            .init("polyphon_silence_rearms_total", "counter", Double(caretaker.rearms), "times the silence watchdog re-armed the band"),
+            .init("polyphon_silence_rearms_total", "counter", Double(caretaker.rearms), "times the silence watchdog reset the voices"),
             .init("polyphon_patch_switches_total", "counter", Double(stage.switches), "live patch changes"),
         ]
     }
 
-    /// Loads a patch file and crossfades to it; a broken file changes nothing.
-    func switchPatch(to path: String) throws {
-        let text = try Show.read(path)
-        let patch: Patch
-        do { patch = try Patch(file: path, text: text) } catch { throw ValidationError(error.description) }
-        if patchPath.withLock({ $0 == (path, text) }) { return }
-        var p = patch
-        p.seed = keeper?.identity.withLock({ $0.seed }) ?? patch.seed
-        stage.switchTo(p)
-        for problem in stage.renderer.instrumentProblems { logger.error("silent part in patch '\(p.name)': \(problem)") }
-        router.reconfigure(agentNames: p.agents.map(\.spec.name))
-        patchPath.withLock { $0 = (path, text) }
-        keeper?.identity.withLock { $0.patch = path }
-        logger.notice("switched to patch '\(p.name)' from \(path) (2 s crossfade)")
-    }
+    func switchPatch(to path: String) throws { try changer.switchPatch(to: path) }
 
     /// SIGHUP: the new settings and the patch file, each only if valid.
     func reload(settings fresh: InstallationConfig) {
@@ -275,7 +276,9 @@ final class Show: @unchecked Sendable {
         let metricsMoved = fresh.metricsPort != settings.metricsPort
         settings = fresh
         osc.dispatcher.access = Access(rules: fresh.access, logger: logger)
-        store.update { $0.limits.volume = fresh.volumeLimit }
+        changer.folder = ShowFolder(kind: "patch", roots: fresh.patchFolders)
+        keeper?.configured = fresh.patch
+        if let cap = Command("/polyphon/limit/volume", .number(fresh.volumeLimit)) { stage.submit(TimedCommands([cap])) }
         startSchedule()
         if metricsMoved {
             metrics?.stop()
@@ -300,23 +303,6 @@ final class Show: @unchecked Sendable {
         output.stop()
         launcher.stop()
     }
-}
-
-/// The router needs the deck and the deck needs the router: this slot closes the loop once both exist.
-final class DeckSlot: CueDeck, @unchecked Sendable {
-    var player: CuePlayer?
-
-    func load(path: String) throws(Rejection) { try player?.load(path: path) }
-    func go() { player?.go() }
-    func goto(label: String) throws(Rejection) { try player?.goto(label: label) }
-    func stop() { player?.stop() }
-    func pause() { player?.pause() }
-    var position: (current: String, next: String) { player?.position ?? ("", "") }
-}
-
-/// Lets the status closure, made before the OSC service, read its counters once it exists.
-final class StatusSlot: @unchecked Sendable {
-    var osc: ShowControl?
 }
 
 extension Show {

@@ -26,7 +26,7 @@ struct Soak: ParsableCommand {
         let midnight = Calendar.current.startOfDay(for: Date())
         let origin = midnight.addingTimeInterval(parts[0] * 3600 + parts[1] * 60)
         let simulated = SimulatedClock(origin)
-        let scheduler = Scheduler(schedule: Schedule(settings.schedule), store: store, volumeLimit: settings.volumeLimit,
+        let scheduler = Scheduler(schedule: Schedule(settings.schedule), store: store, submit: { stage.submit($0) }, volumeLimit: settings.volumeLimit,
                                   logger: .init(label: "soak"), now: { simulated.now })
         let block = 256
         let left = UnsafeMutablePointer<Float>.allocate(capacity: block)
