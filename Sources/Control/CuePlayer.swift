@@ -53,6 +53,11 @@ public final class CuePlayer: CueDeck, @unchecked Sendable {
         logger.notice("cue file \(path) loaded: \(script.entries.count) entries")
     }
 
+    /// Plays an already parsed list from the top (offline renders, tests).
+    public func play(_ list: CueList) throws(SourceErrors) {
+        playback.play(try list.compile(agentNames: router.agentNames, steering: router.store.read()))
+    }
+
     public func go() { playback.go() }
     public func stop() { playback.stop() }
     public func pause() { playback.pause() }

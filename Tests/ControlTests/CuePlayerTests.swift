@@ -35,9 +35,9 @@ import Testing
         let store = ParameterStore(patch.initialSteering)
         let player = CuePlayer(router: CommandRouter(store: store, agentNames: patch.agents.map(\.spec.name)),
                                sampleRate: 48000, autoGo: autoGo)
-        player.play(list)
+        try player.play(list)
         let log = EventLog(agentNames: patch.agents.map(\.spec.name))
-        let audio = OfflineRender(patch: patch).run(seconds: seconds, store: store, cueSource: player) { log.append($0) }
+        let audio = OfflineRender(patch: patch).run(seconds: seconds, store: store, cueSource: player.playback) { log.append($0) }
         return Run(notes: log.all, store: store, player: player, left: audio.left)
     }
 

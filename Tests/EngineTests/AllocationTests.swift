@@ -8,7 +8,7 @@ import Testing
     /// Renders `blocks` calls of `frames`, counting only inside `render` (the conductor, which may
     /// allocate, runs between the counted calls, as it does on its own thread live).
     func countedRender(patch: Patch, frames: Int, blocks: Int, stems: Bool = false,
-                       live: (@Sendable (inout Steering, Int) -> Void)? = nil) -> (allocations: UInt64, retains: UInt64) {
+                       live: ((Int, Steering) -> [Command])? = nil) -> (allocations: UInt64, retains: UInt64) {
         let store = ParameterStore(patch.initialSteering)
         let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: 48000, stemFrames: stems ? 1024 : 0)
         let conductor = Conductor(patch: patch, store: store, renderer: renderer)
@@ -26,9 +26,12 @@ import Testing
         for i in 0..<blocks {
             clock += Int64(frames)
             conductor.advance(to: clock + 1024)
-            if i % 997 == 0 { store.update { $0.mood = $0.mood.name == "dark" ? Mood(named: "euphoric")! : Mood(named: "dark")! } }
+            if i % 997 == 0 {
+                let mood = store.read().mood.name == "dark" ? Mood(named: "euphoric")! : Mood(named: "dark")!
+                conductor.submit(TimedCommands([cmd("/polyphon/mood", nil, .mood(mood))]))
+            }
             if let live {
-                store.update { live(&$0, i) }
+                conductor.submit(TimedCommands(live(i, store.read())))
                 // Toms and percussion, which the drummer may not choose on its own.
                 let tom: [UInt8] = [41, 45, 50, 56]
                 _ = renderer.events.push(AudioEvent(frame: clock + 1100, kind: .noteOn, track: 0, note: tom[i % 4], value: 0.8))
@@ -58,25 +61,26 @@ import Testing
     func everyFeatureIsAllocationFree(frames: Int) throws {
         let patch = try TestPatches.everythingPatch()
         let blocks = 48000 * 20 / frames
-        let counted = countedRender(patch: patch, frames: frames, blocks: blocks, stems: true) { s, i in
-            for a in s.agents.indices { s.agents[a].morph = Double(i % 400) / 400 }
-            if i % 300 == 0 { s.agents[1].mute.toggle() }
-            if i % 500 == 0 { s.agents[2].solo.toggle() }
-            // Live sound parameters of every family (each track takes its own codes).
+        let counted = countedRender(patch: patch, frames: frames, blocks: blocks, stems: true) { i, s in
+            var c = s.agents.map { cmd("/polyphon/agent/*/morph", $0.name, .number(Double(i % 400) / 400)) }
+            if i % 300 == 0 { c.append(cmd("/polyphon/agent/*/mute", s.agents[1].name, .flag(!s.agents[1].mute))) }
+            if i % 500 == 0 { c.append(cmd("/polyphon/agent/*/solo", s.agents[2].name, .flag(!s.agents[2].solo))) }
+            // Live sound parameters of every family (each track takes its own).
             if i % 250 == 0 {
-                for a in s.agents.indices {
-                    s.agents[a].sound[0] = Double(400 + i % 2000)      // cutoff
-                    s.agents[a].sound[11] = Double(1 + i % 7)          // LFO rate
-                    s.agents[a].sound[32] = Double(1 + i % 3)          // FM ratio 1
-                    s.agents[a].sound[64] = Double(i % 5)              // kick tune
+                for a in s.agents {
+                    for (name, v) in [("cutoff", Double(400 + i % 2000)), ("lfo_rate", Double(1 + i % 7)), ("ratio1", Double(1 + i % 3)),
+                                      ("kick_tune", Double(i % 5))] where SoundParameter.named(name, family: a.instrument) != nil {
+                        c.append(cmd("/polyphon/agent/*/sound/\(name)", a.name, .number(v)))
+                    }
                 }
             }
             if i % 700 == 0 {
-                s.effects.reverbSize = s.effects.reverbSize > 0.5 ? 0.3 : 0.8
-                s.effects.delayBeats = s.effects.delayBeats == 0.75 ? 0.5 : 0.75
-                s.effects.compressorThreshold = s.effects.compressorThreshold < -10 ? -6 : -20
-                s.tempo = s.tempo == 124 ? 90 : 124
+                c += [cmd("/polyphon/reverb/size", nil, .number(s.effects.reverbSize > 0.5 ? 0.3 : 0.8)),
+                      cmd("/polyphon/delay/division", nil, .number(s.effects.delayBeats == 0.75 ? 0.5 : 0.75)),
+                      cmd("/polyphon/compressor/threshold", nil, .number(s.effects.compressorThreshold < -10 ? -6 : -20)),
+                      cmd("/polyphon/tempo", nil, .number(s.tempo == 124 ? 90 : 124))]
             }
+            return c
         }
         print("every feature (\(frames) frames, \(blocks) calls): \(counted.allocations) allocations, \(counted.retains) retains")
         #expect(counted.allocations == 0)
@@ -118,7 +122,6 @@ import Testing
             retains += polyphon_counted_retains()
             calls += 1
         }
-        stage.collect()
         print("stage render through a crossfade (\(calls) calls): \(allocations) allocations, \(retains) retains")
         #expect(stage.switches == 1)
         #expect(allocations == 0)

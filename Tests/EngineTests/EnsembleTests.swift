@@ -10,7 +10,7 @@ import Testing
 @Suite struct EnsembleTests {
     let rate = 48000.0
 
-    func render(_ patch: Patch, seconds: Double, store: ParameterStore? = nil, changes: [TimedChange] = [],
+    func render(_ patch: Patch, seconds: Double, store: ParameterStore? = nil, changes: [TimedCommands] = [],
                 player: [PlayerEvent] = []) -> [NoteRecord] {
         let log = EventLog(agentNames: patch.agents.map(\.spec.name))
         _ = OfflineRender(patch: patch).run(seconds: seconds, store: store, changes: changes, player: player) { log.append($0) }
@@ -34,7 +34,7 @@ import Testing
     @Test func aTempoRampStepsEveryBeatOnTheAudioClock() throws {
         let p = try TestPatches.defaultPatch() // 112 BPM, driving: a kick on every beat
         let change: Int64 = 48000 * 4 + 500
-        let notes = render(p, seconds: 14, changes: [TimedChange(frame: change) { $0.update { $0.tempo = 140; $0.tempoRampBeats = 8 } }])
+        let notes = render(p, seconds: 14, changes: [at(change, cmd("/polyphon/tempo/ramp", nil, .pair(140, 2)))])
         let kicks = Set(frames(of: .drums, in: notes, patch: p, pitch: 36))
         // Expected beat frames: 112 BPM up to the first beat after the change, then eight beats
         // stepping up by 3.5 BPM each, then 140.
@@ -56,14 +56,14 @@ import Testing
     @Test func aMoodGlidePassesThroughTheModesBetween() throws {
         var p = try TestPatches.defaultPatch() // driving: dorian
         p.moodGlide = 8
-        let notes = render(p, seconds: 24, changes: [TimedChange(frame: 48000 * 4) { $0.update { $0.mood = Mood(named: "dark")! } }])
+        let notes = render(p, seconds: 24, changes: [at(48000 * 4, cmd("/polyphon/mood", nil, .mood(Mood(named: "dark")!)))])
         let modes = notes.map(\.key.mode)
         #expect(modes.first == .dorian)
         #expect(modes.last == .phrygian)
         #expect(modes.contains(.aeolian), "the glide from dorian to phrygian should pass through aeolian")
         // A jump (no glide) skips aeolian.
         p.moodGlide = 0
-        let jump = render(p, seconds: 12, changes: [TimedChange(frame: 48000 * 4) { $0.update { $0.mood = Mood(named: "dark")! } }])
+        let jump = render(p, seconds: 12, changes: [at(48000 * 4, cmd("/polyphon/mood", nil, .mood(Mood(named: "dark")!)))])
         #expect(!jump.map(\.key.mode).contains(.aeolian))
     }
 
@@ -135,7 +135,7 @@ import Testing
     @Test func theBandFollowsThePlayersTempoWhenAsked() throws {
         let p = try TestPatches.defaultPatch() // 112 BPM
         let store = ParameterStore(p.initialSteering)
-        try store.update { (s: inout Steering) throws(Never) in s.followPlayer = true }
+        store.update { $0.followPlayer = true }
         // The player plays quarter notes at 104 BPM from 2 s on.
         let played = phrase((0..<40).map { (Double($0) + 4, UInt8(69)) }, bpm: 104)
         let notes = render(p, seconds: 26, store: store, player: played)

@@ -5,7 +5,7 @@ import Testing
 
 /// Offline renders of the default patch, checked on the samples and on the event stream.
 @Suite struct OfflineRenderTests {
-    func render(_ patch: Patch, seconds: Double, changes: [TimedChange] = []) -> (left: [Float], right: [Float], notes: [NoteRecord]) {
+    func render(_ patch: Patch, seconds: Double, changes: [TimedCommands] = []) -> (left: [Float], right: [Float], notes: [NoteRecord]) {
         let log = EventLog(agentNames: patch.agents.map(\.spec.name))
         let audio = OfflineRender(patch: patch).run(seconds: seconds, changes: changes) { log.append($0) }
         return (audio.left, audio.right, log.all)
@@ -27,8 +27,8 @@ import Testing
     @Test func outputIsAudibleFiniteAndNeverClips() throws {
         let p = try TestPatches.defaultPatch()
         let r = render(p, seconds: 20, changes: [
-            TimedChange(frame: 48000 * 5) { $0.update { $0.masterGain = 2; $0.density = 1 } },
-            TimedChange(frame: 48000 * 12) { $0.update { $0.mood = Mood(named: "euphoric")! } },
+            at(48000 * 5, cmd("/polyphon/master/gain", nil, .number(2)), cmd("/polyphon/density", nil, .number(1))),
+            at(48000 * 12, cmd("/polyphon/mood", nil, .mood(Mood(named: "euphoric")!))),
         ])
         let all = r.left + r.right
         #expect(all.allSatisfy { $0.isFinite })
@@ -44,7 +44,7 @@ import Testing
         var p = try TestPatches.defaultPatch()
         p.mood = Mood(named: mood)!
         let r = render(p, seconds: 16, changes: [
-            TimedChange(frame: 48000 * 8) { $0.update { $0.tonic = PitchClass(name: "Eb")! } },
+            at(48000 * 8, cmd("/polyphon/key", nil, .key(PitchClass(name: "Eb")!, nil))),
         ])
         let pitched = r.notes.filter { p.agents[$0.agent].spec.role != .drums }
         #expect(pitched.count > 20)
@@ -69,7 +69,7 @@ import Testing
     @Test func tempoChangesAtTheNextBeat() throws {
         let p = try TestPatches.defaultPatch() // 112 BPM
         let changeFrame: Int64 = 48000 * 4 + 1000
-        let r = render(p, seconds: 10, changes: [TimedChange(frame: changeFrame) { $0.update { $0.tempo = 140 } }])
+        let r = render(p, seconds: 10, changes: [at(changeFrame, cmd("/polyphon/tempo", nil, .number(140)))])
         let drums = r.notes.filter { p.agents[$0.agent].spec.role == .drums }.map(\.frame)
         let beatOld = 48000.0 * 60 / 112, beatNew = 48000.0 * 60 / 140
         // Hits before the change fall on the old sixteenth grid; the first beat after it starts the new grid.
@@ -91,7 +91,7 @@ import Testing
     @Test func moodChangesHarmonyAtTheNextBar() throws {
         let p = try TestPatches.defaultPatch() // driving: A dorian
         let changeFrame: Int64 = 48000 * 5
-        let r = render(p, seconds: 12, changes: [TimedChange(frame: changeFrame) { $0.update { $0.mood = Mood(named: "dark")! } }])
+        let r = render(p, seconds: 12, changes: [at(changeFrame, cmd("/polyphon/mood", nil, .mood(Mood(named: "dark")!)))])
         let bar = 48000.0 * 60 / 112 * 4
         let before = r.notes.filter { Double($0.frame) < Double(changeFrame) }
         let afterNextBar = r.notes.filter { Double($0.frame) >= Double(changeFrame) + bar }

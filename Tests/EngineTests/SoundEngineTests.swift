@@ -21,7 +21,6 @@ import Testing
             } }
             for i in 0..<block { out.append(l[i]); out.append(r[i]) }
         }
-        stage.collect()
         return out
     }
 
@@ -45,12 +44,12 @@ import Testing
             if t >= 2.5 && !switched { switched = true; stage.switchTo(b) }
             if t >= 5 && !moodChanged {
                 moodChanged = true
-                stage.store.update { $0.mood = Mood(named: "dark")! }
+                stage.submit(TimedCommands([cmd("/polyphon/mood", nil, .mood(Mood(named: "dark")!))]))
             }
             // A morph sweep 0 -> 1 -> 0 over 3 s, sent as 30 steps a second like a fader.
             if t >= 6 && t < 9 {
                 let m = t < 7.5 ? (t - 6) / 1.5 : (9 - t) / 1.5
-                stage.store.update { s in for i in s.agents.indices { s.agents[i].morph = m } }
+                stage.submit(TimedCommands(stage.patch.agents.map { cmd("/polyphon/agent/*/morph", $0.spec.name, .number(m)) }))
             }
         }
         #expect(changed.allSatisfy { $0.isFinite })
@@ -123,7 +122,7 @@ import Testing
     @Test func mutingTheBandSilencesReverbAndDelayTails() throws {
         let patch = try TestPatches.everythingPatch()
         let store = ParameterStore(patch.initialSteering)
-        let change = TimedChange(frame: 3 * 48000) { $0.update { s in for i in s.agents.indices { s.agents[i].mute = true } } }
+        let change = TimedCommands(frame: 3 * 48000, patch.agents.map { cmd("/polyphon/agent/*/mute", $0.spec.name, .flag(true)) })
         let out = OfflineRender(patch: patch).run(seconds: 5, store: store, changes: [change])
         func rmsDB(_ x: ArraySlice<Float>) -> Float { 10 * log10(x.map { $0 * $0 }.reduce(0, +) / Float(x.count) + 1e-30) }
         #expect(rmsDB(out.left[(2 * 48000)..<(3 * 48000)]) > -40, "the band played before the mute")

@@ -224,8 +224,8 @@ struct SoundFontRenderTests {
     func allocationFree(frames: Int) throws {
         let patch = try SoundFontPatches.patch()
         let blocks = 48000 * 10 / frames
-        let counted = AllocationTests().countedRender(patch: patch, frames: frames, blocks: blocks, stems: true) { s, i in
-            if i % 400 == 0 { s.agents[3].mute.toggle() }
+        let counted = AllocationTests().countedRender(patch: patch, frames: frames, blocks: blocks, stems: true) { i, s in
+            i % 400 == 0 ? [cmd("/polyphon/agent/*/mute", s.agents[3].name, .flag(!s.agents[3].mute))] : []
         }
         print("SoundFont tracks (\(frames) frames, \(blocks) calls): \(counted.allocations) allocations, \(counted.retains) retains")
         #expect(counted.allocations == 0)

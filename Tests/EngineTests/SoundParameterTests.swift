@@ -18,8 +18,7 @@ import TestSupport
     @Test func aLiveCutoffChangeDarkensThePartFromItsFrame() throws {
         let p = try TestPatches.defaultPatch()
         let chords = p.agents.firstIndex { $0.spec.name == "chords" }!
-        let code = SoundParameter.named("cutoff", family: "subtractive")!.code
-        let change = TimedChange(frame: 48000 * 6) { store in store.update { $0.agents[chords].sound[code] = 120 } }
+        let change = at(48000 * 6, cmd("/polyphon/agent/*/sound/cutoff", "chords", .number(120)))
         let both = OfflineRender(patch: p).runWithStems(seconds: 12, changes: [change])
         let plain = OfflineRender(patch: p).runWithStems(seconds: 12)
         let stem = both.stems[chords].left, reference = plain.stems[chords].left

@@ -26,7 +26,7 @@ import Testing
         weak var old = stage.renderer
         stage.switchTo(other)
         play(4)
-        stage.collect()
+        stage.advance(to: stage.framesRendered + 1)   // the conductor releases what the audio thread retired
         #expect(old == nil, "the old renderer was not released after the crossfade")
         #expect(stage.switches == 1)
         #expect(out.allSatisfy { $0.isFinite })
@@ -44,8 +44,8 @@ import Testing
         let patch = try TestPatches.defaultPatch()
         let store = ParameterStore(patch.initialSteering)
         let stage = Stage(patch: patch, store: store, sampleRate: 48000, live: false)
-        stage.schedule(TimedChange(frame: TimedChange.asap) { $0.update { $0.tempo = 99 } })
-        stage.schedule(TimedChange(frame: 48000) { $0.update { $0.density = 0.2 } })
+        stage.submit(TimedCommands([cmd("/polyphon/tempo", nil, .number(99))]))
+        stage.submit(at(48000, cmd("/polyphon/density", nil, .number(0.2))))
         stage.switchTo(patch)
         var l = [Float](repeating: 0, count: 256), r = l
         for _ in 0..<(48000 * 2 / 256) {

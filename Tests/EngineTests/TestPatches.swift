@@ -112,3 +112,12 @@ extension TestPatches {
 
     static func everythingPatch() throws -> Patch { try Patch(file: "everything.patch", text: everything) }
 }
+
+/// A command by address, for tests (the address must be in the control table).
+func cmd(_ address: String, _ agent: String? = nil, _ value: ControlValue) -> Command {
+    guard let c = Command(address, agent: agent, value) else { preconditionFailure("no control \(address)") }
+    return c
+}
+
+/// Commands at a frame, for tests.
+func at(_ frame: Int64, _ commands: Command...) -> TimedCommands { TimedCommands(frame: frame, commands) }

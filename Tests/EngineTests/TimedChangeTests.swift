@@ -14,7 +14,7 @@ import Testing
         let reference = OfflineRender(patch: patch).run(seconds: 3)
         #expect(reference.left.map(abs).max()! < 0.8, "the limiter must stay idle for this test")
         let changed = OfflineRender(patch: patch).run(seconds: 3, changes: [
-            TimedChange(frame: frame) { $0.update { $0.masterGain = 0 } },
+            at(frame, cmd("/polyphon/master/gain", nil, .number(0))),
         ])
         let first = zip(reference.left, changed.left).enumerated().first { $0.element.0 != $0.element.1 }?.offset
         #expect(first == Int(frame) + latency, "first changed sample \(String(describing: first)), expected \(Int(frame) + latency)")
@@ -26,7 +26,7 @@ import Testing
         let renderer = OfflineRender.makeRenderer(for: patch, sampleRate: 48000)
         let conductor = Conductor(patch: patch, store: store, renderer: renderer)
         conductor.advance(to: 4800)
-        conductor.schedule(TimedChange(frame: 100) { $0.update { $0.tempo = 90 } })
+        conductor.submit(at(100, cmd("/polyphon/tempo", nil, .number(90))))
         conductor.advance(to: 9600)
         #expect(conductor.lateChanges == 1)
         #expect(store.read().tempo == 90)
@@ -41,8 +41,8 @@ import Testing
         let log = EventLog(agentNames: patch.agents.map(\.spec.name))
         let playAt: Int64 = 48000 * 6 + 12345
         _ = OfflineRender(patch: patch).run(seconds: 9, changes: [
-            TimedChange(frame: 48000 * 2) { $0.update { $0.playing = false } },
-            TimedChange(frame: playAt) { $0.update { $0.playing = true } },
+            at(48000 * 2, cmd("/polyphon/transport/stop", nil, .trigger)),
+            at(playAt, cmd("/polyphon/transport/play", nil, .trigger)),
         ]) { log.append($0) }
         let firstAfter = log.all.filter { $0.frame >= playAt }.map(\.frame).min()
         #expect(firstAfter == playAt, "first note after play at \(String(describing: firstAfter)), play at \(playAt)")

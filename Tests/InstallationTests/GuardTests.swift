@@ -70,20 +70,33 @@ final class Peer: OSCPeer, @unchecked Sendable {
         var peak: Float = 0
     }
 
-    @Test func unintendedSilenceIsReArmedAndIntendedSilenceIsNot() {
+    @Test func unintendedSilenceResetsTheVoicesAndIntendedSilenceIsLeftAlone() {
         let store = ParameterStore(Patch.builtIn.initialSteering)
-        store.update { s in for i in s.agents.indices { s.agents[i].density = 0 } }
+        let sink = CommandSink.direct(store)
         let signal = Signal()
-        let c = Caretaker(store: store, clock: { signal.clock }, peak: { signal.peak }, silenceLimit: 5, logger: .init(label: "t"))
+        let c = Caretaker(store: store, submit: { _ = sink.submit($0) }, clock: { signal.clock }, peak: { signal.peak },
+                          silenceLimit: 5, logger: .init(label: "t"))
+        // Every part set to density 0 by the operator: meant, so never overridden.
+        store.update { s in for i in s.agents.indices { s.agents[i].density = 0 } }
+        for _ in 0..<30 { signal.clock += 24000; c.check(interval: 0.5) }
+        #expect(c.rearms == 0)
+        #expect(store.read().agents.allSatisfy { $0.density == 0 } && store.read().panicCount == 0)
+        // Every part muted, or the band stopped: meant too.
+        store.update { s in for i in s.agents.indices { s.agents[i].density = nil; s.agents[i].mute = true } }
+        for _ in 0..<30 { signal.clock += 24000; c.check(interval: 0.5) }
+        store.update { s in for i in s.agents.indices { s.agents[i].mute = false }; s.playing = false }
+        for _ in 0..<30 { signal.clock += 24000; c.check(interval: 0.5) }
+        #expect(c.rearms == 0)
+        // Playing, unmuted, and silent: the voices are reset, and no setting changes.
+        store.update { $0.playing = true }
+        let before = store.read()
         for _ in 0..<12 { signal.clock += 24000; c.check(interval: 0.5) }
         #expect(c.rearms == 1)
-        #expect(store.read().agents.allSatisfy { $0.density == nil } && store.read().panicCount == 1)
-        // Everyone muted on purpose: silence is left alone.
-        store.update { s in for i in s.agents.indices { s.agents[i].mute = true } }
-        for _ in 0..<30 { signal.clock += 24000; c.check(interval: 0.5) }
-        #expect(c.rearms == 1)
+        var after = store.read()
+        #expect(after.panicCount == before.panicCount + 1)
+        after.panicCount = before.panicCount
+        #expect(after == before)
         // A stalled audio clock is not "silence": nothing flows, nothing to re-arm.
-        store.update { s in for i in s.agents.indices { s.agents[i].mute = false } }
         for _ in 0..<30 { c.check(interval: 0.5) }
         #expect(c.rearms == 1)
     }
@@ -111,7 +124,7 @@ final class Peer: OSCPeer, @unchecked Sendable {
         let store = ParameterStore(Patch.builtIn.initialSteering)
         let signal = Signal()
         signal.peak = 0.5
-        let c = Caretaker(store: store, clock: { signal.clock }, peak: { signal.peak }, silenceLimit: 30, notifier: notifier, logger: .init(label: "t"))
+        let c = Caretaker(store: store, submit: { _ in }, clock: { signal.clock }, peak: { signal.peak }, silenceLimit: 30, notifier: notifier, logger: .init(label: "t"))
         c.check(interval: 0.5)
         #expect(received().isEmpty, "nothing before audio flows")
         signal.clock = 256

@@ -1,3 +1,4 @@
+import Control
 import Engine
 import Foundation
 import Installation
@@ -43,7 +44,7 @@ final class FakeClock: @unchecked Sendable {
         let store = ParameterStore(patch.initialSteering)   // driving, density 0.6, 112 BPM
         let day = Calendar.current.startOfDay(for: Date()).addingTimeInterval(9 * 3600)
         let clock = FakeClock(day)
-        let scheduler = Scheduler(schedule: Schedule(try config().schedule), store: store, volumeLimit: 0.9,
+        let scheduler = Scheduler(schedule: Schedule(try config().schedule), store: store, submit: { _ = CommandSink.direct(store).submit($0) }, volumeLimit: 0.9,
                                   logger: .init(label: "t"), now: { clock.now })
         scheduler.tick()
         clock.now = day.addingTimeInterval(5)
@@ -61,7 +62,7 @@ final class FakeClock: @unchecked Sendable {
     @Test func quietHoursFadeToSilenceAndStop() throws {
         let store = ParameterStore(Patch.builtIn.initialSteering)
         let night = Calendar.current.startOfDay(for: Date()).addingTimeInterval(23 * 3600)
-        let scheduler = Scheduler(schedule: Schedule(try config().schedule), store: store, volumeLimit: 0.9,
+        let scheduler = Scheduler(schedule: Schedule(try config().schedule), store: store, submit: { _ = CommandSink.direct(store).submit($0) }, volumeLimit: 0.9,
                                   logger: .init(label: "t"), now: { night })
         scheduler.tick()
         #expect(store.read().effectiveMasterGain == 0 && !store.read().playing)
