@@ -100,6 +100,7 @@ public final class TCPListener: @unchecked Sendable {
             effectiveMax.store(fit, ordering: .relaxed)
             logger.warning("TCP connection limit lowered from \(requestedMaxConnections) to \(fit): the open-file limit is \(files)")
         }
+        logger.info("TCP: up to \(maxConnections) connections (the oldest idle makes room), idle timeout \(Int(idleSeconds)) s, \(outputLimit >> 10) KiB of replies per connection")
         let t = Thread { [self] in
             var loop = EventLoop(listener: self)
             loop.run()
