@@ -26,6 +26,8 @@ func describe(_ a: sockaddr_in) -> (host: String, port: Int) {
 }
 
 /// A socket of `type` bound to host:port with SO_REUSEADDR, or a start-up error naming the protocol.
+/// A stream socket listens with the largest backlog the kernel allows, so a burst of connects
+/// from a busy venue network waits in the queue instead of timing out.
 func boundSocket(_ type: Int32, _ proto: String, host: String, port: Int) throws(ListenError) -> Int32 {
     let fd = socket(AF_INET, type, 0)
     guard fd >= 0 else { throw ListenError(description: "cannot create a \(proto) socket") }
@@ -36,7 +38,7 @@ func boundSocket(_ type: Int32, _ proto: String, host: String, port: Int) throws
     let bound = withUnsafePointer(to: &a) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard bound == 0, type != Int32(SOCK_STREAM.rawValue) || listen(fd, 16) == 0 else {
+    guard bound == 0, type != Int32(SOCK_STREAM.rawValue) || listen(fd, SOMAXCONN) == 0 else {
         let reason = String(cString: strerror(errno))
         close(fd)
         throw ListenError(description: "cannot listen on \(proto) \(host):\(port): \(reason) (is another program using it?)")
@@ -125,164 +127,5 @@ public final class UDPListener: @unchecked Sendable {
 
     public func stop() {
         running.store(false, ordering: .releasing)
-    }
-}
-
-/// OSC over TCP. Each connection's framing is detected from its first byte: SLIP (OSC 1.1,
-/// starts with END, 0xC0) or a 32-bit big-endian size prefix (OSC 1.0). Replies use the same
-/// framing, as ETC Eos and other desks expect.
-public final class TCPListener: @unchecked Sendable {
-    let fd: Int32
-    let dispatcher: OSCDispatcher
-    let logger: Logger
-    private let running = Atomic<Bool>(false)
-    private let connections = Atomic<Int>(0)
-    private let serial = Atomic<Int>(0)
-    public static let maxConnections = 64
-    /// Largest packet accepted on a stream; anything bigger is a framing error.
-    public static let maxPacket = 1 << 20
-
-    public init(host: String, port: Int, dispatcher: OSCDispatcher, logger: Logger) throws(ListenError) {
-        fd = try boundSocket(Int32(SOCK_STREAM.rawValue), "TCP", host: host, port: port)
-        self.dispatcher = dispatcher
-        self.logger = logger
-    }
-
-    public func start() {
-        running.store(true, ordering: .releasing)
-        let t = Thread { [self] in
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            while running.load(ordering: .acquiring) {
-                guard poll(&pfd, 1, 200) > 0 else { continue }
-                var from = sockaddr_in()
-                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-                let client = withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(fd, $0, &length) }
-                }
-                guard client >= 0 else { continue }
-                guard connections.load(ordering: .relaxed) < TCPListener.maxConnections else {
-                    logger.warning("refusing a TCP connection: \(TCPListener.maxConnections) already open")
-                    close(client)
-                    continue
-                }
-                var one: Int32 = 1
-                setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                connections.add(1, ordering: .relaxed)
-                let c = TCPConnection(fd: client, address: from, serial: serial.add(1, ordering: .relaxed).newValue)
-                let worker = Thread { [self] in
-                    c.run(dispatcher: dispatcher, logger: logger, running: { self.running.load(ordering: .acquiring) })
-                    connections.subtract(1, ordering: .relaxed)
-                }
-                worker.name = "polyphon-osc-tcp"
-                worker.start()
-            }
-        }
-        t.name = "polyphon-osc-tcp-accept"
-        t.start()
-    }
-
-    public func stop() { running.store(false, ordering: .releasing) }
-}
-
-/// One TCP client.
-final class TCPConnection: OSCPeer, @unchecked Sendable {
-    enum Framing { case unknown, sizePrefix, slip }
-
-    let fd: Int32
-    let key: String
-    let host: String
-    private let state = Mutex<(framing: Framing, open: Bool)>((.unknown, true))
-
-    init(fd: Int32, address: sockaddr_in, serial: Int) {
-        self.fd = fd
-        let d = describe(address)
-        host = d.host
-        key = "tcp:\(d.host):\(d.port)#\(serial)"
-    }
-
-    var isOpen: Bool { state.withLock { $0.open } }
-
-    static let end: UInt8 = 0xC0, esc: UInt8 = 0xDB, escEnd: UInt8 = 0xDC, escEsc: UInt8 = 0xDD
-
-    func send(_ packet: OSCPacket) {
-        let body = packet.encoded()
-        state.withLock { s in
-            guard s.open else { return }
-            var out: [UInt8]
-            if case .slip = s.framing {
-                out = [TCPConnection.end]
-                for b in body {
-                    switch b {
-                    case TCPConnection.end: out += [TCPConnection.esc, TCPConnection.escEnd]
-                    case TCPConnection.esc: out += [TCPConnection.esc, TCPConnection.escEsc]
-                    default: out.append(b)
-                    }
-                }
-                out.append(TCPConnection.end)
-            } else {
-                let n = UInt32(body.count)
-                out = [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)] + body
-            }
-            var sent = 0
-            while sent < out.count {
-                let r = out[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if r <= 0 { s.open = false; return }
-                sent += r
-            }
-        }
-    }
-
-    func run(dispatcher: OSCDispatcher, logger: Logger, running: () -> Bool) {
-        defer {
-            state.withLock { $0.open = false }
-            close(fd)
-        }
-        var pending: [UInt8] = []
-        var slipFrame: [UInt8] = []
-        var escaped = false
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while running() {
-            guard poll(&pfd, 1, 200) > 0 else { continue }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { return }
-            var framing = state.withLock { $0.framing }
-            if case .unknown = framing {
-                framing = chunk[0] == TCPConnection.end ? .slip : .sizePrefix
-                state.withLock { $0.framing = framing }
-            }
-            if case .slip = framing {
-                for b in chunk[0..<n] {
-                    if b == TCPConnection.end {
-                        if !slipFrame.isEmpty { dispatcher.handle(slipFrame[...], from: self) }
-                        slipFrame.removeAll(keepingCapacity: true)
-                    } else if escaped {
-                        slipFrame.append(b == TCPConnection.escEnd ? TCPConnection.end : (b == TCPConnection.escEsc ? TCPConnection.esc : b))
-                        escaped = false
-                    } else if b == TCPConnection.esc {
-                        escaped = true
-                    } else {
-                        slipFrame.append(b)
-                    }
-                    if slipFrame.count > TCPListener.maxPacket {
-                        send(.message(Rejection("?", "SLIP frame longer than \(TCPListener.maxPacket) bytes; closing").reply))
-                        return
-                    }
-                }
-            } else {
-                pending += chunk[0..<n]
-                while pending.count >= 4 {
-                    let size = Int(Int32(bitPattern: pending[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
-                    guard size > 0, size <= TCPListener.maxPacket else {
-                        send(.message(Rejection("?", "malformed TCP size prefix \(size); expected 1...\(TCPListener.maxPacket) bytes; closing").reply))
-                        logger.notice("closing \(key): bad size prefix \(size)")
-                        return
-                    }
-                    guard pending.count >= 4 + size else { break }
-                    dispatcher.handle(pending[4..<(4 + size)], from: self)
-                    pending.removeFirst(4 + size)
-                }
-            }
-        }
     }
 }

@@ -7,11 +7,14 @@ import Synchronization
 public final class QuietLog: Sendable {
     let logger: Logger
     let perMinute: Int
+    /// What the summary line counts, e.g. "refused or malformed OSC messages".
+    let about: String
     private let window = Mutex((start: 0.0, said: 0, quiet: 0))
 
-    public init(logger: Logger, perMinute: Int = 20) {
+    public init(logger: Logger, perMinute: Int = 20, about: String = "refused or malformed OSC messages") {
         self.logger = logger
         self.perMinute = perMinute
+        self.about = about
     }
 
     public func notice(_ text: @autoclosure () -> String) {
@@ -29,7 +32,7 @@ public final class QuietLog: Sendable {
             w.quiet += 1
             return (false, suppressed)
         }
-        if suppressed > 0 { logger.notice("\(suppressed) more refused or malformed OSC messages in the last minute were not logged") }
+        if suppressed > 0 { logger.notice("\(suppressed) more \(about) in the last minute were not logged") }
         if say { logger.notice("\(text())") }
     }
 }
