@@ -155,6 +155,9 @@ public struct ControlSpec: @unchecked Sendable {
         return address.replacingOccurrences(of: "/*/", with: "/\(name)/")
     }
 
+    /// Status and feedback can show it.
+    public var readable: Bool { access.readable && read != nil }
+
     /// True for a value a controller sets (numbers, toggles, texts, pairs, triggers).
     public var isSetting: Bool { kind != .query && kind != .session }
 
