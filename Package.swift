@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "DSP", dependencies: ["Realtime"], swiftSettings: strict),
         .target(name: "Music", swiftSettings: strict),
         .target(name: "Ensemble", dependencies: ["Music"], swiftSettings: strict),
+        /// Learning styles from MIDI files and measuring them: `train`, `style-report`, `render --continue`
+        /// and `--midi`. The live band only plays models, so Ensemble and Engine never import this.
+        .target(name: "StyleTraining", dependencies: ["Ensemble", "Music"], swiftSettings: strict),
         .target(name: "SoundFont", dependencies: ["CFluidSynth", "Realtime"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["DSP", "SoundFont", "Music", "Ensemble", "Realtime"], swiftSettings: strict),
         .target(name: "Control", dependencies: ["Engine", "Music", "CLiblo", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
@@ -35,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "polyphon",
             dependencies: [
-                "Engine", "Control", "JackBackend", "Music", "Installation", "Ensemble",
+                "Engine", "Control", "JackBackend", "Music", "Installation", "Ensemble", "StyleTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -45,10 +48,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .target(name: "CLockCounter", path: "Tests/CLockCounter"),
         .testTarget(name: "MusicTests", dependencies: ["Music"], swiftSettings: strict),
-        .testTarget(name: "EnsembleTests", dependencies: ["Ensemble", "Music"], exclude: ["Resources"], swiftSettings: strict),
+        .testTarget(name: "EnsembleTests", dependencies: ["Ensemble", "StyleTraining", "Music"], exclude: ["Resources"], swiftSettings: strict),
+        .testTarget(name: "StyleTrainingTests", dependencies: ["StyleTraining", "Ensemble"], swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SoundFontTests", dependencies: ["SoundFont", "CFluidSynth", "CAllocCounter", "CLockCounter", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "Music", "SoundFont", "CAllocCounter", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Ensemble", "StyleTraining", "Music", "SoundFont", "CAllocCounter", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "InstallationTests", dependencies: ["Installation", "Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Engine", "Ensemble", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
     ]

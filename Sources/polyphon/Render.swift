@@ -4,6 +4,7 @@ import Engine
 import Ensemble
 import Foundation
 import Music
+import StyleTraining
 
 /// `polyphon render`: the same engine offline, to a WAV file, with optional cue file and event log.
 struct Render: ParsableCommand {
