@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "polyphon", targets: ["polyphon"]),
+        .executable(name: "polyphon-bench", targets: ["polyphon-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,12 +36,27 @@ let package = Package(
         .target(name: "Control", dependencies: ["Engine", "Music", "CLiblo", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "Installation", dependencies: ["Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "JackBackend", dependencies: ["Engine", "CJack", "Realtime", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        /// Reading patches, cue lists and configs for a command line, shared by both executables.
+        .target(
+            name: "ShowFiles",
+            dependencies: ["Engine", "Control", "Installation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "polyphon",
             dependencies: [
-                "Engine", "Control", "JackBackend", "Music", "Installation", "Ensemble", "StyleTraining",
+                "Engine", "Control", "JackBackend", "Music", "Installation", "Ensemble", "StyleTraining", "ShowFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        /// Measurements, not the show: `bench`, `workload` (the cost comparison's score) and `soak`.
+        .executableTarget(
+            name: "polyphon-bench",
+            dependencies: [
+                "Engine", "DSP", "Realtime", "Installation", "ShowFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
