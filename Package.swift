@@ -32,6 +32,10 @@ let package = Package(
         /// and `--midi`. The live band only plays models, so Ensemble and Engine never import this.
         .target(name: "StyleTraining", dependencies: ["Ensemble", "Music"], swiftSettings: strict),
         .target(name: "SoundFont", dependencies: ["CFluidSynth", "Realtime"], swiftSettings: strict),
+        // Engine's folders say who runs the code: Audio/ the audio thread (renderer, tracks, voices,
+        // strips, buses; `@_noAllocation @_noLocks`), Conductor/ the control threads that schedule
+        // it (conductor, stage, steering, player input, event logs, offline render), Patch/ the
+        // patch language and the settings it produces (read before a performance starts).
         .target(name: "Engine", dependencies: ["DSP", "SoundFont", "Music", "Ensemble", "Realtime"], swiftSettings: strict),
         .target(name: "Control", dependencies: ["Engine", "Music", "CLiblo", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "Installation", dependencies: ["Engine", "Control", "Music", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
