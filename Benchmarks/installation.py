@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Installation benchmark (not run in CI; takes about 20 minutes):
 
-1. Soak: `polyphon soak --hours 24` renders a day of music offline through the example
+1. Soak: `polyphon-bench soak --hours 24` renders a day of music offline through the example
    config's schedule and reports peak RSS at start and end and the counts of NaN, clipped
    samples and silent gaps.
 2. Memory under live serving: `polyphon serve` on a private dummy JACK server with steady OSC
@@ -25,6 +25,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("POLYPHON_BIN", os.path.join(ROOT, ".build", "release", "polyphon"))
+BENCH_BIN = os.environ.get("POLYPHON_BENCH_BIN", os.path.join(ROOT, ".build", "release", "polyphon-bench"))
 
 
 def rss_mb(pid):
@@ -49,7 +50,7 @@ def main():
     args = ap.parse_args()
 
     print(f"== soak: {args.hours} h offline through deploy/polyphon.conf's schedule", flush=True)
-    subprocess.run([BIN, "soak", "--hours", str(args.hours), "--config", os.path.join(ROOT, "deploy", "polyphon.conf"),
+    subprocess.run([BENCH_BIN, "soak", "--hours", str(args.hours), "--config", os.path.join(ROOT, "deploy", "polyphon.conf"),
                     "--patch", os.path.join(ROOT, "Patches", "default.patch")], check=True, cwd=ROOT)
 
     print(f"== live: {args.minutes} min of serving under steady OSC", flush=True)

@@ -4,7 +4,7 @@
 W1: 64 voices, W2: 256 voices. Each voice is two saws 7 cents apart into a resonant 2-pole
 low-pass at 2 kHz (Q about 1), shaped by an ADSR (5 ms, 100 ms, 0.7, 50 ms); every voice is
 retriggered every 250 ms with a random pitch (MIDI 36..95, SplitMix64 from the seed, the same
-generator `polyphon workload` uses), held 200 ms and released for 50 ms, voices staggered evenly
+generator `polyphon-bench workload` uses), held 200 ms and released for 50 ms, voices staggered evenly
 across the 250 ms. Stereo, 48 kHz, 60 s (10 s with --quick).
 
 Every engine renders offline to a 32-bit float WAV on one thread; the figure is the CPU time
@@ -15,13 +15,13 @@ Polyphon score that differs from the one written here voids the benchmark.
 Timing: Polyphon applies each event at its exact sample, splitting the block there. scsynth
 applies a score's commands at the start of the 64-frame block they fall in, and Csound starts
 notes on k-cycles (ksmps 64). The `polyphon-block` row moves Polyphon's events to block starts
-too (`polyphon workload --align 64`), so the two costs can be told apart.
+too (`polyphon-bench workload --align 64`), so the two costs can be told apart.
 
 scsynth: one persistent synth per voice (SynthDef written here in SCgf version 2: Saw, Saw,
 +, RLPF, EnvGen adsr, *, Out), /n_set gate 0 at note-off and freq + gate 1 at retrigger.
 Csound: one instance per note (vco2 x2, lowpass2, madsr, outs), sr 48000, ksmps 64.
 
-  python3 Benchmarks/versus.py [--polyphon .build/release/polyphon] [--runs 3] [--quick]
+  python3 Benchmarks/versus.py [--polyphon-bench .build/release/polyphon-bench] [--runs 3] [--quick]
 """
 
 import argparse
@@ -63,7 +63,7 @@ class SplitMix64:
 
 
 def score(voices, seconds, seed):
-    """Notes as (on_frame, off_frame, slot, midi_note), in note-on order, exactly as `polyphon workload`
+    """Notes as (on_frame, off_frame, slot, midi_note), in note-on order, exactly as `polyphon-bench workload`
     plays them: slots are dealt round-robin to tracks of at most 64 voices, and a pitch still held
     on the slot's track is drawn again (so Polyphon's note-off by pitch always finds its voice)."""
     rng = SplitMix64(seed)
@@ -307,7 +307,7 @@ def engine_errors(engine, text):
 
 
 def same_score(polyphon, voices, seconds, seed, base):
-    """Fails unless `polyphon workload` plays exactly the notes written here for scsynth and Csound."""
+    """Fails unless `polyphon-bench workload` plays exactly the notes written here for scsynth and Csound."""
     path = base + "-polyphon-notes.csv"
     subprocess.run([polyphon, "workload", "--voices", str(voices), "--seconds", f"{seconds:g}", "--seed", str(seed),
                     "--score", path], check=True, stdout=subprocess.DEVNULL)
@@ -325,7 +325,8 @@ def same_score(polyphon, voices, seconds, seed, base):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--polyphon", default=".build/release/polyphon", help="release binary of polyphon")
+    ap.add_argument("--polyphon-bench", "--polyphon", dest="polyphon", default=".build/release/polyphon-bench",
+                    help="release binary of polyphon-bench (its `workload` command)")
     ap.add_argument("--runs", type=int, default=3, help="runs per engine and workload; medians are reported")
     ap.add_argument("--quick", action="store_true", help="10 s of audio instead of 60 s (smoke test)")
     ap.add_argument("--seconds", type=float, help="seconds of audio (overrides --quick)")
@@ -348,7 +349,7 @@ def main():
         if e not in tools:
             sys.exit(f"unknown engine {e}")
         if not tools[e] or not os.access(tools[e], os.X_OK):
-            sys.exit(f"{e} not found ({tools[e]}); build polyphon with `swift build -c release --product polyphon`, "
+            sys.exit(f"{e} not found ({tools[e]}); build it with `swift build -c release --product polyphon-bench`, "
                      "install scsynth and csound with `apt-get install supercollider-server csound`")
 
     work = a.keep or tempfile.mkdtemp(prefix="versus-")

@@ -20,6 +20,13 @@ public struct StyleModelFileError: Error, CustomStringConvertible, Sendable {
     public var line: Int
     public var message: String
 
+    /// Public so the held-out tune lists (StyleTraining) report their lines the same way.
+    public init(file: String, line: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
     public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Control
 import Engine
 import Installation
+import ShowFiles
 
 /// `polyphon patch check FILE...`: validate patches before the show.
 struct PatchCommand: ParsableCommand {

@@ -5,8 +5,8 @@ struct Polyphon: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "polyphon",
         abstract: "An OSC-controlled generative performance server for JACK.",
-        subcommands: [Serve.self, Render.self, Bench.self, Workload.self, PatchCommand.self, CueCommand.self, ConfigCommand.self, Controls.self,
-                      Soak.self, Train.self, StyleReport.self],
+        subcommands: [Serve.self, Render.self, PatchCommand.self, CueCommand.self, ConfigCommand.self, Controls.self,
+                      Train.self, StyleReport.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -4,6 +4,8 @@ import Engine
 import Ensemble
 import Foundation
 import Music
+import ShowFiles
+import StyleTraining
 
 /// `polyphon render`: the same engine offline, to a WAV file, with optional cue file and event log.
 struct Render: ParsableCommand {
@@ -112,28 +114,5 @@ extension Render {
         }
         return MIDIFile(tracks: tracks, tempos: [MIDIFile.TempoChange(microsecondsPerBeat: Int(60_000_000 / p.tempo))],
                         timeSignatures: [MIDIFile.TimeSignature(numerator: 4, denominator: 4)])
-    }
-}
-
-/// Reads a patch, turning file problems and patch errors into messages for the terminal.
-func loadPatch(_ path: String) throws -> Patch {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-        throw ValidationError("cannot read patch file '\(path)'")
-    }
-    do {
-        return try Patch(file: path, text: text)
-    } catch {
-        throw ValidationError("\(error.description)")
-    }
-}
-
-func loadCueList(_ path: String) throws -> CueList {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-        throw ValidationError("cannot read cue file '\(path)'")
-    }
-    do {
-        return try CueList(file: path, text: text)
-    } catch {
-        throw ValidationError("\(error.description)")
     }
 }

@@ -2,10 +2,10 @@ import ArgumentParser
 import Control
 import Engine
 import Foundation
-@preconcurrency import Glibc
 import Installation
 import JackBackend
 import Logging
+import ShowFiles
 
 /// `polyphon serve`: join (or start) a JACK server, play the patch, listen for OSC, and look
 /// after itself for weeks (state file, watchdogs, schedule). Options override the config file.
@@ -98,9 +98,4 @@ struct Serve: ParsableCommand {
             if parts.count == 2, let p = Int(parts[1]) { s.feedback.append((String(parts[0]), p)) }
         }
     }
-}
-
-func loadConfig(_ path: String) throws -> InstallationConfig {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read config file '\(path)'") }
-    do { return try InstallationConfig(file: path, text: text) } catch { throw ValidationError(error.description) }
 }

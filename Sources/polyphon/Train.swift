@@ -2,6 +2,7 @@ import ArgumentParser
 import Ensemble
 import Foundation
 import Music
+import StyleTraining
 
 /// `polyphon train`: counts a role's style from standard MIDI files into a `.style` model.
 struct Train: ParsableCommand {

@@ -2,6 +2,7 @@ import Engine
 import Ensemble
 import Foundation
 import Music
+import StyleTraining
 import Testing
 
 /// The measure, on the band itself: the lead agent, fed a held-out fiddle tune's first

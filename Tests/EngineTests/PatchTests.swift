@@ -53,7 +53,7 @@ import Testing
 @Suite struct BuiltInPatchTests {
     @Test func builtInIsTheDefaultPatchFile() throws {
         let file = try String(contentsOfFile: TestPatches.root + "/Patches/default.patch", encoding: .utf8)
-        #expect(Patch.builtInText + "\n" == file || Patch.builtInText == file, "Sources/Engine/BuiltInPatch.swift must match Patches/default.patch")
+        #expect(Patch.builtInText + "\n" == file || Patch.builtInText == file, "Sources/Engine/Patch/BuiltInPatch.swift must match Patches/default.patch")
         #expect(Patch.builtIn.agents.count == 4)
     }
 }

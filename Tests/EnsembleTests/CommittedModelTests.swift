@@ -1,6 +1,7 @@
 import Ensemble
 import Foundation
 import Music
+import StyleTraining
 import Testing
 
 /// The models shipped in Patches/models: they load, and they play like their corpus.

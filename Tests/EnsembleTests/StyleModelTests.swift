@@ -1,6 +1,7 @@
 import Ensemble
 import Foundation
 import Music
+import StyleTraining
 import Testing
 
 /// A simple four-bar tune in sixteenths: (interval, length) pairs laid from the downbeat.

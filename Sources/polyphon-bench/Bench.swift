@@ -2,8 +2,9 @@ import ArgumentParser
 import Engine
 import Foundation
 import Realtime
+import ShowFiles
 
-/// `polyphon bench`: how fast the engine renders, measured here rather than asserted in tests.
+/// `polyphon-bench bench`: how fast the engine renders, measured here rather than asserted in tests.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure offline render speed and the time of one render call against the period.")

@@ -4,7 +4,7 @@ import Engine
 import Foundation
 import Realtime
 
-/// `polyphon workload`: the fixed synth workload (W1/W2 of the cost comparison) rendered by the real
+/// `polyphon-bench workload`: the fixed synth workload (W1/W2 of the cost comparison) rendered by the real
 /// engine offline, so its cost can be set against scsynth and Csound running the very same score
 /// (Benchmarks/versus.py writes that score from the same seed and generator).
 struct Workload: ParsableCommand {

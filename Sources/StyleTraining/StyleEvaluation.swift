@@ -1,3 +1,4 @@
+import Ensemble
 import Foundation
 import Music
 

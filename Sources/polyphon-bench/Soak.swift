@@ -2,8 +2,9 @@ import ArgumentParser
 import Engine
 import Foundation
 import Installation
+import ShowFiles
 
-/// `polyphon soak`: renders hours of music offline, as fast as the machine goes, through the
+/// `polyphon-bench soak`: renders hours of music offline, as fast as the machine goes, through the
 /// config's day schedule (a simulated clock), and reports what an installation cares about:
 /// memory at start and end, NaN, clipped samples and silent gaps. A benchmark, not a test.
 struct Soak: ParsableCommand {

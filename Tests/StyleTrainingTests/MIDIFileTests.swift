@@ -1,4 +1,5 @@
 import Ensemble
+import StyleTraining
 import Testing
 
 /// Small MIDI files built byte by byte, so each feature of the format is exercised on purpose.

@@ -1,3 +1,4 @@
+import Ensemble
 import Music
 
 /// A piece's own style, for `render --continue`: its tempo and key, and models that have
