@@ -17,7 +17,7 @@ public enum StyleLibrary {
     /// deploy/install-debian.sh puts them relative to the binary); the install prefixes; and only
     /// last the working directory's `Patches/models`, so a server started from an unrelated
     /// folder finds the same models as one started from a checkout.
-    static func candidates(for name: String, patchFile: String, executable: String? = executablePath) -> [String] {
+    public static func candidates(for name: String, patchFile: String, executable: String? = executablePath) -> [String] {
         var dirs: [String] = []
         if patchFile != Patch.builtInName {
             dirs.append(URL(fileURLWithPath: patchFile).deletingLastPathComponent().appendingPathComponent("models").path)
@@ -34,7 +34,7 @@ public enum StyleLibrary {
     }
 
     /// This program's file, symlinks resolved (`/proc/self/exe` on Linux), or nil if unknown.
-    static let executablePath: String? = {
+    public static let executablePath: String? = {
         if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return target }
         return Bundle.main.executableURL?.resolvingSymlinksInPath().path
     }()
