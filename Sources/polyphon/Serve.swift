@@ -121,12 +121,22 @@ struct Serve: ParsableCommand {
         }
         var settings = InstallationConfig()
         if let config {
-            do { settings = try loadConfig(config) } catch { throw ValidationError("--config: \(error)") }
+            guard Serve.readable(config) != nil else { throw ValidationError("--config expects a readable config file; cannot read '\(config)'") }
+            do { settings = try loadConfig(config) } catch { throw ValidationError("--config: the config file has errors:\n\(error)") }
         }
         if let path = cues ?? settings.cues {
             let option = cues == nil ? "the config's 'cues'" : "--cues"
             guard let text = Serve.readable(path) else { throw ValidationError("\(option) expects a readable cue file; cannot read '\(path)'") }
-            do { _ = try CueList(file: path, text: text) } catch { throw ValidationError("\(option): the cue file has errors:\n\(error)") }
+            let list: CueList
+            do { list = try CueList(file: path, text: text) } catch { throw ValidationError("\(option): the cue file has errors:\n\(error)") }
+            // Checked against the patch the show will start with, as `polyphon cue check` does.
+            // With a state file the saved patch may differ, so the show checks it once loaded.
+            if (state ?? settings.stateFile) == nil {
+                let patch = (try? loadPatch(self.patch ?? settings.patch)) ?? Patch.builtIn
+                do { try list.check(against: patch) } catch {
+                    throw ValidationError("\(option): the cue file does not fit patch '\(patch.name)':\n\(error)")
+                }
+            }
         }
         if let map, Serve.readable(map) == nil {
             throw ValidationError("--map expects a readable mapping file; cannot read '\(map)'")
