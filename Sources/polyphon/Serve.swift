@@ -13,7 +13,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the performance server (the default command).")
 
     @Option(help: "Installation config file (see deploy/polyphon.conf); options below override it.") var config: String?
-    @Option(help: "Patch file to play (default Patches/default.patch).") var patch: String?
+    @Option(help: "Patch file to play (default Patches/default.patch; when missing or broken, the built-in default patch plays).") var patch: String?
     @Option(help: "OSC port for UDP, and TCP unless --tcp-port is given (default 9000).") var port: Int?
     @Option(help: "OSC port for TCP (size-prefix or SLIP framing, detected per connection).") var tcpPort: Int?
     @Option(help: "Address to listen on (default 0.0.0.0; 127.0.0.1 for this machine only).") var bind: String?
