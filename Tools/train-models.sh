@@ -36,3 +36,5 @@ mkdir -p Patches/models
 "$bin" style-report --export "$corpus/chorales-heldout" --voice bass --heldout Tests/EnsembleTests/Resources/heldout-chorale-bass.txt
 "$bin" style-report --model Patches/models/fiddle-lead.style --heldout Tests/EnsembleTests/Resources/heldout-fiddle.txt
 "$bin" style-report --model Patches/models/chorale-bass.style --heldout Tests/EnsembleTests/Resources/heldout-chorale-bass.txt
+# The built-in patch plays from compiled-in copies of its models: refresh them (a test compares).
+python3 Tools/embed-models.py

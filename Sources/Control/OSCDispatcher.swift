@@ -74,9 +74,15 @@ public final class OSCDispatcher: @unchecked Sendable {
         set { accessLock.withLock { $0 = newValue } }
     }
     private let accessLock = Mutex<Access?>(nil)
-    private let counters = Mutex(Counters())
+    private let counters = CounterBox()
     /// The last sequence number submitted, which a later query waits for.
     private let submitted = Atomic<Int>(0)
+
+    /// The counters, shared with the replies thread.
+    final class CounterBox: Sendable {
+        let value = Mutex(Counters())
+        func withLock<R>(_ body: (inout Counters) -> R) -> R { value.withLock { body(&$0) } }
+    }
 
     public struct Counters: Sendable {
         public var received = 0
@@ -93,10 +99,15 @@ public final class OSCDispatcher: @unchecked Sendable {
         self.feedback = feedback
         self.logger = logger
         quiet = QuietLog(logger: logger)
+        let counters = self.counters
         responder = Responder(applied: sink.applied) { query in
             switch query {
             case .ping: return OSCMessage("/polyphon/pong")
-            case .status: return StatusReply(steering: router.store.read(), agentNames: router.agentNames, figures: figures()).message
+            case .status:
+                var f = figures()
+                let c = counters.withLock { $0 }
+                (f.oscReceived, f.oscRejected, f.oscMalformed) = (c.received, c.rejected, c.malformed)
+                return StatusReply(steering: router.store.read(), agentNames: router.agentNames, figures: f).message
             }
         }
     }

@@ -13,7 +13,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the performance server (the default command).")
 
     @Option(help: "Installation config file (see deploy/polyphon.conf); options below override it.") var config: String?
-    @Option(help: "Patch file to play (default Patches/default.patch).") var patch: String?
+    @Option(help: "Patch file to play (default Patches/default.patch; when missing or broken, the built-in default patch plays).") var patch: String?
     @Option(help: "OSC port for UDP, and TCP unless --tcp-port is given (default 9000).") var port: Int?
     @Option(help: "OSC port for TCP (size-prefix or SLIP framing, detected per connection).") var tcpPort: Int?
     @Option(help: "Address to listen on (default 0.0.0.0; 127.0.0.1 for this machine only).") var bind: String?
@@ -35,7 +35,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Serve Prometheus metrics on 127.0.0.1:PORT.") var metricsPort: Int?
 
     func run() throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = Logger.Level(rawValue: logLevel) ?? .info   // validate() refused any other
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardOutput(label: label)
             h.logLevel = level
@@ -93,9 +93,92 @@ struct Serve: ParsableCommand {
         if noAutoConnect { s.autoConnect = false }
         if let state { s.stateFile = state }
         if let metricsPort { s.metricsPort = metricsPort }
-        for target in feedback {
-            let parts = target.split(separator: ":")
-            if parts.count == 2, let p = Int(parts[1]) { s.feedback.append((String(parts[0]), p)) }
+        // Checked in validate(): every target parses.
+        s.feedback += feedback.compactMap(Serve.feedbackTarget)
+    }
+
+    /// Every option checked before anything starts (no jackd launched, no port bound): a
+    /// mistake stops the start with a message naming the option and what it expects, and a
+    /// non-zero exit, rather than a server that runs without what the operator asked for.
+    /// `--patch` is the exception on purpose: a missing or broken patch plays the built-in one.
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level expects one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")); found '\(logLevel)'")
         }
+        for (option, value) in [("--port", port), ("--tcp-port", tcpPort), ("--metrics-port", metricsPort)] {
+            if let value, !(1...65535).contains(value) {
+                throw ValidationError("\(option) expects a port number in 1...65535; found \(value)")
+            }
+        }
+        if let bind, !Serve.isIPv4(bind) {
+            throw ValidationError("--bind expects an IPv4 address such as 0.0.0.0 or 127.0.0.1; found '\(bind)'")
+        }
+        for target in feedback where Serve.feedbackTarget(target) == nil {
+            throw ValidationError("--feedback expects HOST:PORT, an IPv4 address and a port in 1...65535 such as 192.168.1.20:9001; found '\(target)'")
+        }
+        guard lookaheadMs.isFinite, (0...1000).contains(lookaheadMs) else {
+            throw ValidationError("--lookahead-ms expects milliseconds in 0...1000; found \(lookaheadMs)")
+        }
+        if let clientName, clientName.isEmpty || clientName.utf8.count > 63 {
+            throw ValidationError("--client-name expects a JACK client name of 1 to 63 bytes; found '\(clientName)'")
+        }
+        if let jackServer, jackServer.isEmpty {
+            throw ValidationError("--jack-server expects a JACK server name; found an empty one")
+        }
+        var settings = InstallationConfig()
+        if let config {
+            guard Serve.readable(config) != nil else { throw ValidationError("--config expects a readable config file; cannot read '\(config)'") }
+            do { settings = try loadConfig(config) } catch { throw ValidationError("--config: the config file has errors:\n\(error)") }
+        }
+        if let path = cues ?? settings.cues {
+            let option = cues == nil ? "the config's 'cues'" : "--cues"
+            guard let text = Serve.readable(path) else { throw ValidationError("\(option) expects a readable cue file; cannot read '\(path)'") }
+            let list: CueList
+            do { list = try CueList(file: path, text: text) } catch { throw ValidationError("\(option): the cue file has errors:\n\(error)") }
+            // Checked against the patch the show will start with, as `polyphon cue check` does.
+            // With a state file the saved patch may differ, so the show checks it once loaded.
+            if (state ?? settings.stateFile) == nil {
+                let patch = (try? loadPatch(self.patch ?? settings.patch)) ?? Patch.builtIn
+                do { try list.check(against: patch) } catch {
+                    throw ValidationError("\(option): the cue file does not fit patch '\(patch.name)':\n\(error)")
+                }
+            }
+        }
+        if let map, Serve.readable(map) == nil {
+            throw ValidationError("--map expects a readable mapping file; cannot read '\(map)'")
+        }
+        for (option, path) in [("--record-cues", recordCues), ("--events", events)] {
+            if let path, let problem = Serve.writeProblem(path) { throw ValidationError("\(option) expects a file it can write; \(problem)") }
+        }
+    }
+
+    /// `HOST:PORT` with an IPv4 host (feedback goes out on the UDP socket, which takes no names).
+    static func feedbackTarget(_ text: String) -> (host: String, port: Int)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, isIPv4(String(parts[0])), let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+        return (String(parts[0]), port)
+    }
+
+    static func isIPv4(_ text: String) -> Bool { !text.contains("/") && Network(text) != nil }
+
+    /// The file's text, or nil when it is missing, a folder or unreadable.
+    static func readable(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        return try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// Why `path` cannot be created or overwritten, or nil if it can.
+    static func writeProblem(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return "'\(path)' is a folder" }
+            return FileManager.default.isWritableFile(atPath: path) ? nil : "'\(path)' is not writable"
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "the folder '\(folder)' does not exist"
+        }
+        return FileManager.default.isWritableFile(atPath: folder) ? nil : "the folder '\(folder)' is not writable"
     }
 }

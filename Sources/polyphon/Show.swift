@@ -121,8 +121,11 @@ final class Show: @unchecked Sendable {
         }
         var mapping: Mapping?
         if let map {
-            let text = (try? String(contentsOfFile: map, encoding: .utf8)) ?? ""
-            do { mapping = try Mapping(file: map, text: text, router: router) } catch { throw ValidationError(error.description) }
+            guard let text = try? String(contentsOfFile: map, encoding: .utf8) else {
+                launcher.stop()
+                throw ValidationError("--map expects a readable mapping file; cannot read '\(map)'")
+            }
+            do { mapping = try Mapping(file: map, text: text, router: router) } catch { launcher.stop(); throw ValidationError(error.description) }
             logger.info("mapping file \(map): \(mapping?.all.count ?? 0) bindings")
         }
         recorder = try recordCues.map { try CueRecorder(path: $0, sampleRate: rate, patch: chosen, seed: p.seed) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The default patch, built in: what Polyphon plays when the configured patch is missing or
 /// broken, so an installation is never silent for want of a file. It is `Patches/default.patch`
 /// word for word (a test keeps them equal).
@@ -103,6 +105,29 @@ reverb = 0.2
 delay = 0.18
 """#
 
-    /// The built-in default, parsed (it is tested to parse).
-    public static var builtIn: Patch { try! Patch(file: builtInName, text: builtInText) }
+    /// The built-in default, parsed. Nothing from a file or the environment reaches it: its text
+    /// is the constant above and its style models are compiled in (`StyleLibrary.builtIn`), and
+    /// `BuiltInPatchTests` parses it on every test run. So it does not fail; if an edit ever
+    /// broke it anyway, the show gets `silentStandIn` (no agents) instead of a crash loop, and
+    /// the error goes to standard error.
+    public static var builtIn: Patch {
+        do {
+            return try parseBuiltIn()
+        } catch {
+            FileHandle.standardError.write(Data("the \(builtInName) does not parse: \(error)\n".utf8))
+            return silentStandIn
+        }
+    }
+
+    /// The built-in default, or every error in it.
+    public static func parseBuiltIn() throws(SourceErrors) -> Patch {
+        try Patch(file: builtInName, text: builtInText)
+    }
+
+    /// A patch with no agents: the last resort when even the built-in patch is broken.
+    static var silentStandIn: Patch { Patch(standIn: builtInName) }
+
+    private init(standIn name: String) {
+        self.name = name
+    }
 }
