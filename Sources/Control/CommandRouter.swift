@@ -265,11 +265,11 @@ public final class CommandRouter: Sendable {
         }
         guard v.isFinite else { throw Rejection(m.address, "argument \(index + 1) is not a finite number (\(v))") }
         if percent && arg.isInteger {
-            guard (0...100).contains(v) else { throw Rejection(m.address, "integer level \(Int(v)) is out of range 0...100") }
+            guard (0...100).contains(v) else { throw Rejection(m.address, "integer level out of range 0...100, found \(Int(v))") }
             v = range.lowerBound + v / 100 * (range.upperBound - range.lowerBound)
         }
         guard range.contains(v) else {
-            throw Rejection(m.address, "\(v) is out of range \(range.lowerBound)...\(range.upperBound)")
+            throw Rejection(m.address, "out of range \(range.lowerBound)...\(range.upperBound), found \(v)")
         }
         return v
     }

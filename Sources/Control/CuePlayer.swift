@@ -47,7 +47,7 @@ public final class CuePlayer: CueDeck, @unchecked Sendable {
             script = try list.compile(agentNames: router.agentNames, steering: router.store.read())
         } catch {
             logger.error("cue file \(path) refused:\n\(error.errors.map(\.description).joined(separator: "\n"))")
-            throw Rejection(address, SourceErrors.summary(error.errors, file: shown))
+            throw Rejection(address, SourceErrors.summary(error.errors, file: shown, text: text))
         }
         playback.play(script, from: index)
         logger.notice("cue file \(path) loaded: \(script.entries.count) entries")

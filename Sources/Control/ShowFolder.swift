@@ -69,17 +69,27 @@ public struct ShowFolder: Sendable {
 
 extension SourceErrors {
     /// What a controller is told about a file with errors: where each is and what was
-    /// expected, never the file's content (a file outside Polyphon's own could be secret; the
-    /// server log has the full text).
-    public static func summary(_ errors: [SourceError], file shown: String) -> String {
+    /// expected, never the file's content (the file named could hold anything; the server log
+    /// has the full text). From each message, what was found, anything quoted or bracketed, and
+    /// any word of the offending line itself are taken out.
+    public static func summary(_ errors: [SourceError], file shown: String, text: String) -> String {
         let name = ShowFolder.printable(shown)
-        let lines = errors.prefix(5).map { e -> String in
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lineItems = errors.prefix(5).map { e -> String in
             var message = e.message
-            if let found = message.range(of: ", found") { message = String(message[..<found.lowerBound]) }
+            for cut in [", found", ", got", " found "] {
+                if let r = message.range(of: cut) { message = String(message[..<r.lowerBound]) }
+            }
             message = ShowFolder.blanked(message)
+            let source = e.line >= 1 && e.line <= lines.count ? lines[e.line - 1] : ""
+            let words = Set(source.split(whereSeparator: { " \t\r=".contains($0) }).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ":,;()")) })
+            message = message.split(separator: " ").map { word -> String in
+                let bare = word.trimmingCharacters(in: CharacterSet(charactersIn: ":,;()"))
+                return !bare.isEmpty && words.contains(bare) ? "…" : String(word)
+            }.joined(separator: " ")
             return "\(name):\(e.line):\(e.column): \(message)"
         }
         let more = errors.count > 5 ? "; and \(errors.count - 5) more" : ""
-        return lines.joined(separator: "; ") + more + " (the server log has the details)"
+        return lineItems.joined(separator: "; ") + more + " (the server log has the details)"
     }
 }

@@ -42,7 +42,8 @@ final class PatchChanger: @unchecked Sendable {
             try switchPatch(to: path)
         } catch let e as SourceErrors {
             logger.error("patch \(path) refused:\n\(e)")
-            throw Rejection("/polyphon/patch", SourceErrors.summary(e.errors, file: name))
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            throw Rejection("/polyphon/patch", SourceErrors.summary(e.errors, file: name, text: text))
         } catch {
             throw Rejection("/polyphon/patch", "cannot read patch file '\(ShowFolder.printable(name))'")
         }

@@ -33,6 +33,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Write the note event stream (CSV) to this file as it is scheduled.") var events: String?
     @Option(help: "State file: saved every second on change, restored at start.") var state: String?
     @Option(help: "Serve Prometheus metrics on 127.0.0.1:PORT.") var metricsPort: Int?
+    @Option(help: "Folder /polyphon/patch NAME loads from (default: the patch's folder).") var patchDir: String?
+    @Option(help: "Folder /polyphon/cue/load NAME loads from (default: the cue file's folder, else the patch folder).") var cueDir: String?
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info   // validate() refused any other
@@ -93,6 +95,8 @@ struct Serve: ParsableCommand {
         if noAutoConnect { s.autoConnect = false }
         if let state { s.stateFile = state }
         if let metricsPort { s.metricsPort = metricsPort }
+        if let patchDir { s.patchFolder = patchDir }
+        if let cueDir { s.cueFolder = cueDir }
         // Checked in validate(): every target parses.
         s.feedback += feedback.compactMap(Serve.feedbackTarget)
     }

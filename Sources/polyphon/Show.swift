@@ -29,6 +29,7 @@ final class Show: @unchecked Sendable {
     var scheduler: Scheduler?
     var metrics: MetricsEndpoint?
     let recorder: CueRecorder?
+    let noteLog: LiveEventLog?
     let started = Date()
     let changer: PatchChanger
     private var settings: InstallationConfig
@@ -132,6 +133,7 @@ final class Show: @unchecked Sendable {
         let conductor = stage.conductor
         recorder?.beatAt = { conductor.beat(atFrame: $0) }
         let noteLog = try events.map { try LiveEventLog(path: $0, agentNames: p.agents.map(\.spec.name), sampleRate: rate) }
+        self.noteLog = noteLog
         conductor.lookahead.store(Int64(format.period) + Int64(lookaheadMs / 1000 * rate), ordering: .relaxed)
         conductor.cueSource = cues.playback
         if let noteLog { conductor.onNote = { noteLog.append($0) } }
@@ -302,6 +304,8 @@ final class Show: @unchecked Sendable {
         osc.stop()
         recorder?.close()
         stage.conductor.stop()
+        noteLog?.close()
+        noteLog?.flush()
         keeper?.stop()
         output.stop()
         launcher.stop()

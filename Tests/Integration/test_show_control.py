@@ -202,14 +202,25 @@ def test_mapping_file_and_learn(tmp_path, jack_server):
 
 # --- Cues from a desk ----------------------------------------------------------------------
 
-def test_desk_loads_a_cue_file_and_fires_go(polyphon, osc, tmp_path):
-    cues = tmp_path / "show.cue"
+def test_desk_loads_a_cue_file_and_fires_go(jack_server, tmp_path):
+    """A desk names a cue file in the cue folder; GO releases its `wait go`."""
+    folder = tmp_path / "cues"
+    folder.mkdir()
+    cues = folder / "show.cue"
     cues.write_text('0 /polyphon/mood "calm"\nwait go\n0 /polyphon/tempo 99\n+1 /polyphon/density 0.25\n')
-    bad = tmp_path / "bad.cue"
-    bad.write_text("0 /polyphon/tempo 999\n")
-    reply = osc.request("/polyphon/cue/load", str(bad))
-    assert reply[0] == "/polyphon/error" and "bad.cue:1:3" in reply[1][1]
-    subprocess.run(["oscsend", "localhost", str(polyphon.port), "/polyphon/cue/load", "s", str(cues)], check=True, timeout=10)
+    (folder / "bad.cue").write_text("0 /polyphon/tempo 999\n")
+    polyphon = Polyphon(jack_server.name, tmp_path, extra=["--cue-dir", str(folder)]).start()
+    try:
+        with OscClient(polyphon.port) as osc:
+            desk_loads_and_fires_go(polyphon, osc)
+    finally:
+        polyphon.stop()
+
+
+def desk_loads_and_fires_go(polyphon, osc):
+    reply = osc.request("/polyphon/cue/load", "bad.cue")
+    assert reply[0] == "/polyphon/error" and "bad.cue:1:" in reply[1][1] and "0...100" not in reply[1][1]
+    subprocess.run(["oscsend", "localhost", str(polyphon.port), "/polyphon/cue/load", "s", "show.cue"], check=True, timeout=10)
     s = wait_for(lambda: (lambda s: s if s["mood"] == "calm" else None)(osc.status()), 3)
     assert s["next"].startswith("line 2: wait go")
     time.sleep(0.5)

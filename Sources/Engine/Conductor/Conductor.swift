@@ -386,10 +386,11 @@ public final class Conductor: @unchecked Sendable {
         band = next.band
         pending.removeAll()
         outbox.removeAll()
+        // The new band starts on a bar line of its own a little ahead; the show's bar count
+        // (and with it the form's place in its cycle) goes on across the switch.
         anchorFrame = Double(start)
         anchorBeat = 0
         nextBeat = 0
-        bar = -1
         lastBrightness = -1
         handoff?.offer(next.renderer)
         emitFullState(at: horizon)
