@@ -141,10 +141,12 @@ public final class CommandRouter: Sendable {
             let (declared, agent) = ControlTable.declared(norm ? String(t.dropLast(5)) : t)
             guard let index = ControlTable.index(of: declared) else { continue }
             let spec = ControlTable.all[index]
-            guard spec.isSetting, spec.kind != .text || spec.parse != nil else { continue }   // queries and files: alone only
             guard spec.access.writable else {
-                throw Rejection(message.address, "read-only: \(t) is set by the installation, not by controllers")
+                // A pattern sets what it can set; a read-only address named alone is refused.
+                if targets.count > 1 { continue }
+                throw Rejection(message.address, "read-only: \(t) is shown to controllers, not set by them")
             }
+            guard spec.isSetting, spec.kind != .text || spec.parse != nil else { continue }   // queries and files: alone only
             if let value = try validate(message, for: spec, norm: norm, steering: steering) {
                 commands.append(Command(control: index, agent: agent, value: value))
             }

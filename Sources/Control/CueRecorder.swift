@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Synchronization
 
@@ -7,9 +8,12 @@ import Synchronization
 public final class CueRecorder: @unchecked Sendable {
     private let handle: FileHandle
     let sampleRate: Double
-    /// The beat position of a frame (from the conductor), for the musical time in each line.
-    public var beatAt: (@Sendable (Int64) -> Double)?
+    /// Messages accepted but not yet landed, by the conductor's sequence number.
+    private let waiting = Mutex<[Int: [OSCMessage]]>([:])
     private let lock = Mutex(())
+    private let running = Atomic<Bool>(false)
+    /// Where the conductor says submissions landed (frame and beat).
+    private var landings: (@Sendable () -> [Conductor.Landing])?
 
     public init(path: String, sampleRate: Double, patch: String, seed: UInt64) throws {
         FileManager.default.createFile(atPath: path, contents: nil)
@@ -25,12 +29,40 @@ public final class CueRecorder: @unchecked Sendable {
         lock.withLock { _ in handle.write(Data(text.utf8)) }
     }
 
-    /// Called on the conductor thread as each change lands. The time is exact to the frame; the
-    /// comment gives the musical time (bar and beat, counted from 1) for people reading it.
-    public func record(frame: Int64, messages: [OSCMessage]) {
+    /// Messages the dispatcher submitted as `sequence` (any control thread).
+    public func expect(sequence: Int, messages: [OSCMessage]) {
+        waiting.withLock { $0[sequence] = messages }
+    }
+
+    /// Writes each submission as it lands, from a thread of its own (never the conductor's).
+    public func start(landings: @escaping @Sendable () -> [Conductor.Landing]) {
+        self.landings = landings
+        running.store(true, ordering: .releasing)
+        let t = Thread { [self] in
+            while running.load(ordering: .acquiring) {
+                drain()
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        t.name = "polyphon-cue-recorder"
+        t.start()
+    }
+
+    /// Writes what has landed, in landing order.
+    func drain() {
+        guard let landings else { return }
+        for l in landings().sorted(by: { ($0.frame, $0.sequence) < ($1.frame, $1.sequence) }) {
+            guard let messages = waiting.withLock({ $0.removeValue(forKey: l.sequence) }) else { continue }
+            record(frame: l.frame, beat: l.beat, messages: messages)
+        }
+    }
+
+    /// One landed submission: the time is exact to the frame; the comment gives the musical
+    /// time (bar and beat, counted from 1) for people reading it.
+    public func record(frame: Int64, beat: Double? = nil, messages: [OSCMessage]) {
         let seconds = String(format: "%.9f", Double(max(0, frame)) / sampleRate)
         var musical = ""
-        if let beat = beatAt?(frame), beat >= 0 {
+        if let beat, beat >= 0 {
             musical = String(format: "   # bar %d beat %.2f", Int(beat / 4) + 1, beat.truncatingRemainder(dividingBy: 4) + 1)
         }
         var text = ""
@@ -51,5 +83,10 @@ public final class CueRecorder: @unchecked Sendable {
         write(text)
     }
 
-    public func close() { lock.withLock { _ in try? handle.close() } }
+    /// Writes what has landed, then closes the file (after the conductor has stopped).
+    public func close() {
+        running.store(false, ordering: .releasing)
+        drain()
+        lock.withLock { _ in try? handle.close() }
+    }
 }

@@ -217,7 +217,7 @@ public final class OSCDispatcher: @unchecked Sendable {
             let received = sink.clock()
             let sequence = sink.submit(TimedCommands(frame: frame, receivedAt: received, commands))
             if frame == TimedCommands.asap { submitted.store(sequence, ordering: .releasing) }
-            recorder?.record(frame: frame == TimedCommands.asap ? (received ?? 0) : frame, messages: accepted)
+            recorder?.expect(sequence: sequence, messages: accepted)
         }
         for q in queries { responder.ask(q, after: submitted.load(ordering: .acquiring), peer: peer) }
     }

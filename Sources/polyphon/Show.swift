@@ -131,7 +131,10 @@ final class Show: @unchecked Sendable {
         }
         recorder = try recordCues.map { try CueRecorder(path: $0, sampleRate: rate, patch: chosen, seed: p.seed) }
         let conductor = stage.conductor
-        recorder?.beatAt = { conductor.beat(atFrame: $0) }
+        if let recorder {
+            conductor.reportsLandings.store(true, ordering: .relaxed)
+            recorder.start(landings: { conductor.takeLandings() })
+        }
         let noteLog = try events.map { try LiveEventLog(path: $0, agentNames: p.agents.map(\.spec.name), sampleRate: rate) }
         self.noteLog = noteLog
         conductor.lookahead.store(Int64(format.period) + Int64(lookaheadMs / 1000 * rate), ordering: .relaxed)
@@ -302,8 +305,8 @@ final class Show: @unchecked Sendable {
         metrics?.stop()
         caretaker.stop()
         osc.stop()
-        recorder?.close()
         stage.conductor.stop()
+        recorder?.close()
         noteLog?.close()
         noteLog?.flush()
         keeper?.stop()

@@ -107,6 +107,22 @@ public final class Conductor: @unchecked Sendable {
     private let lastLatency = Atomic<Int>(0)
     private let lastTimed = Atomic<Int64>(-1)
     private let worstLatency = Atomic<Int>(0)
+    /// Where submissions landed, kept while `reportsLandings` is on (the cue recorder).
+    public let reportsLandings = Atomic<Bool>(false)
+    private let landings = Mutex<[Landing]>([])
+
+    /// A submission's frame and beat on the band's timeline, as it landed.
+    public struct Landing: Sendable {
+        public var sequence: Int
+        public var frame: Int64
+        public var beat: Double
+    }
+
+    /// Takes the landings reported so far (any thread).
+    public func takeLandings() -> [Landing] {
+        landings.withLock { list in defer { list.removeAll() }; return list }
+    }
+
     /// Something that feeds timed commands just in time (cue playback), asked before each advance.
     public var cueSource: (any CueSource)?
     private let running = Atomic<Bool>(false)
@@ -170,8 +186,10 @@ public final class Conductor: @unchecked Sendable {
     @discardableResult
     public func submit(_ commands: TimedCommands) -> Int {
         inbox.withLock { i in
-            i.commands.append(commands)
             i.sequence += 1
+            var c = commands
+            c.sequence = i.sequence
+            i.commands.append(c)
             return i.sequence
         }
     }
@@ -278,6 +296,10 @@ public final class Conductor: @unchecked Sendable {
         }
         for command in c.commands { apply(command, at: at) }
         for r in c.ramps { start(r, at: at) }
+        if c.sequence > 0, reportsLandings.load(ordering: .relaxed) {
+            let landing = Landing(sequence: c.sequence, frame: at, beat: beat(atFrame: at))
+            landings.withLock { $0.append(landing) }
+        }
     }
 
     /// One command: the steering changes, and the audio hears it at `at`, from the command

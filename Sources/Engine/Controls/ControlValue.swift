@@ -83,6 +83,8 @@ public struct TimedCommands: Sendable {
     public var receivedAt: Int64?
     public var commands: [Command]
     public var ramps: [Ramp]
+    /// The conductor's number for a submission (0 for its own), for landing reports.
+    public var sequence = 0
 
     public init(frame: Int64 = TimedCommands.asap, receivedAt: Int64? = nil, _ commands: [Command], ramps: [Ramp] = []) {
         self.frame = frame
