@@ -204,18 +204,18 @@ final class Show: @unchecked Sendable {
 
     func start() throws {
         stage.start()
-        osc.start()
-        do {
-            try output.start()
-        } catch {
-            osc.stop()
-            launcher.stop()
-            throw ValidationError("\(error)")
-        }
+        // Everything a controller may look at is up before OSC answers.
         keeper?.start()
         caretaker.start()
         startSchedule()
         startMetrics()
+        osc.start()
+        do {
+            try output.start()
+        } catch {
+            stop()
+            throw ValidationError("\(error)")
+        }
         let s = store.read()
         logger.info("playing at \(Int(s.tempo)) BPM in \(s.key), mood \(s.mood); lookahead \(stage.conductor.lookahead.load(ordering: .relaxed)) frames")
     }

@@ -52,7 +52,7 @@ def test_state_survives_kill_9(jack_server, tmp_path):
         time.sleep(1.5)   # the state is saved once a second
     p.kill9()
     saved = json.loads(state.read_text())
-    assert saved["tempo"] == 131 and saved["seed"] == 11 and saved["cueIndex"] == 3
+    assert saved["controls"]["tempo"] == 131 and saved["seed"] == 11 and saved["cueIndex"] == 3
     assert not os.path.exists(str(state) + ".tmp")
     again = Polyphon(jack_server.name, tmp_path, extra=["--state", str(state)], port=port).start()
     try:
