@@ -69,7 +69,7 @@ public struct ControlSpec: @unchecked Sendable {
     /// Where a patch file sets it (`band.tempo`, `agent.gain`, `reverb.size`); nil when only
     /// the show steers it.
     public let patchKey: String?
-    /// One line for people: the README table, OSCQuery's DESCRIPTION, `controls --json`.
+    /// One line for people: docs/osc.md, OSCQuery's DESCRIPTION, `controls --json`.
     public let summary: String
     /// What a patch's default is, when the control has one independent of the patch.
     public let defaultValue: Double?

@@ -8,7 +8,7 @@ extension Patch {
 
     public static let builtInText = #"""
 # Polyphon default patch: a small electronic band (drums, bass, chords, lead).
-# Format: [section] headers and `key = value` lines; see README "Patch files".
+# Format: [section] headers and `key = value` lines; see docs/patches.md.
 
 [band]
 name = "Night Shift"

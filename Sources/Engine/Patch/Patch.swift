@@ -3,7 +3,7 @@ import Ensemble
 import Music
 
 /// One ensemble a user can load: the band's defaults, its agents and their instruments, and
-/// the master bus. Read from a file in `Patches/`; see README "Patch files".
+/// the master bus. Read from a file in `Patches/`; see docs/patches.md.
 public struct Patch: Sendable {
     public struct AgentPatch: Sendable {
         public var spec: AgentSpec
