@@ -40,23 +40,31 @@ public struct ShowFolder: Sendable {
         return String(cString: resolved)
     }
 
-    /// A parser's message with every quoted or bracketed stretch (which may be file content)
-    /// replaced by "…".
-    static func blanked(_ message: String) -> String {
-        var out = "", closing: Character?
+    /// A parser's message with every quoted or bracketed stretch that comes from `source` (the
+    /// offending line) replaced by "…"; the parser's own words ('wait go') stay.
+    static func blanked(_ message: String, source: Substring = "") -> String {
+        var out = "", quoted = "", closing: Character?
         for c in message {
             if let end = closing {
-                if c == end { out.append(c); closing = nil }
+                if c == end {
+                    out += quoted.isEmpty || source.contains(quoted) || source.isEmpty ? "…" : quoted
+                    out.append(c)
+                    closing = nil
+                    quoted = ""
+                } else {
+                    quoted.append(c)
+                }
                 continue
             }
             out.append(c)
             switch c {
-            case "'": closing = "'"; out.append("…")
-            case "\"": closing = "\""; out.append("…")
-            case "[": closing = "]"; out.append("…")
+            case "'": closing = "'"
+            case "\"": closing = "\""
+            case "[": closing = "]"
             default: break
             }
         }
+        if closing != nil { out += "…" }
         return out
     }
 
@@ -70,26 +78,25 @@ public struct ShowFolder: Sendable {
 extension SourceErrors {
     /// What a controller is told about a file with errors: where each is and what was
     /// expected, never the file's content (the file named could hold anything; the server log
-    /// has the full text). From each message, what was found, anything quoted or bracketed, and
-    /// any word of the offending line itself are taken out.
+    /// has the full text). From each message, what was found, and anything quoted or any word
+    /// that also occurs in the file, are taken out; the parser's own words stay.
     public static func summary(_ errors: [SourceError], file shown: String, text: String) -> String {
         let name = ShowFolder.printable(shown)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let lineItems = errors.prefix(5).map { e -> String in
+        let separators = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "=:,;()'\"[]"))
+        let fileWords = Set(text.components(separatedBy: separators).filter { !$0.isEmpty })
+        let items = errors.prefix(5).map { e -> String in
             var message = e.message
             for cut in [", found", ", got", " found "] {
                 if let r = message.range(of: cut) { message = String(message[..<r.lowerBound]) }
             }
-            message = ShowFolder.blanked(message)
-            let source = e.line >= 1 && e.line <= lines.count ? lines[e.line - 1] : ""
-            let words = Set(source.split(whereSeparator: { " \t\r=".contains($0) }).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ":,;()")) })
+            message = ShowFolder.blanked(message, source: Substring(text))
             message = message.split(separator: " ").map { word -> String in
-                let bare = word.trimmingCharacters(in: CharacterSet(charactersIn: ":,;()"))
-                return !bare.isEmpty && words.contains(bare) ? "…" : String(word)
+                let parts = String(word).components(separatedBy: separators).filter { !$0.isEmpty }
+                return parts.contains(where: fileWords.contains) ? "…" : String(word)
             }.joined(separator: " ")
             return "\(name):\(e.line):\(e.column): \(message)"
         }
         let more = errors.count > 5 ? "; and \(errors.count - 5) more" : ""
-        return lineItems.joined(separator: "; ") + more + " (the server log has the details)"
+        return items.joined(separator: "; ") + more + " (the server log has the details)"
     }
 }

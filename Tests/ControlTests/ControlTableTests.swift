@@ -201,7 +201,8 @@ import Testing
                 case "agent":
                     return "[agent.a]\nrole = \"bass\"\n\(parts[1]) = \(value)\n"
                 default:
-                    return "[agent.a]\nrole = \"lead\"\ninstrument = \"\(parts[0])\"\n\(parts[1]) = \(value)\n"
+                    let role = parts[0] == "drumkit" ? "drums" : "lead"
+                    return "[agent.a]\nrole = \"\(role)\"\ninstrument = \"\(parts[0])\"\n\(parts[1]) = \(value)\n"
                 }
             }
             if key == "delay.division" { continue }
