@@ -32,11 +32,15 @@ public struct Network: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(address >> 24).\((address >> 16) & 255).\((address >> 8) & 255).\(address & 255)/\(prefix)" }
 }
 
-/// Who may do what. Control clients may change things; read-only clients may ask for status
-/// and feedback; everyone else is dropped, counted and logged (at most once a minute per
-/// source). Every source also has a rate limit, so a flooding or broken client cannot starve
-/// the others. On TCP, with a shared secret set, a connection has the control role only after
-/// `/polyphon/auth s:SECRET`.
+/// Who may do what, the same on UDP and TCP (and the HTTP side to come):
+/// - a source in `control` may change things; with a shared secret set, only once it has sent
+///   `/polyphon/auth s:SECRET` (a TCP connection for as long as it stays open; a UDP sender,
+///   by its address and port, until it has been silent for `udpSession` seconds);
+/// - a source in `read_only`, or in `control` without the secret, may ask for status and
+///   feedback only; a refusal is answered with `/polyphon/error`, since it may read;
+/// - everyone else is dropped without an answer, counted, and logged at most once a minute per
+///   source.
+/// Every source also has a rate limit, so a flooding or broken client cannot starve the others.
 public final class Access: @unchecked Sendable {
     public enum Role: Sendable { case control, readOnly }
 
@@ -52,9 +56,23 @@ public final class Access: @unchecked Sendable {
     }
 
     public let rules: Rules
+
+    /// Who can steer the show, in words, for the start-up log.
+    public var summary: String {
+        let who = rules.control.isEmpty ? "anyone who can reach the port" : rules.control.map(\.description).joined(separator: ", ")
+        let secret = rules.secret != nil ? ", after /polyphon/auth with the shared secret (UDP and TCP)" : ""
+        let readers = rules.readOnly.isEmpty ? "" : "; read-only: \(rules.readOnly.map(\.description).joined(separator: ", "))"
+        let limit = rules.rateLimit > 0 ? "; at most \(Int(rules.rateLimit)) messages/s per source" : ""
+        return "who can steer the show: \(who)\(secret)\(readers)\(limit)"
+    }
     let logger: Logger
     private let buckets = Mutex<[String: (tokens: Double, at: Double, warned: Double)]>([:])
-    private let authenticated = Mutex<Set<String>>([])
+    /// Authenticated sessions by peer key, with when each was last heard.
+    private let authenticated = Mutex<[String: Double]>([:])
+    /// Seconds of silence after which a UDP sender must authenticate again.
+    public static let udpSession = 600.0
+    /// Sessions remembered at most (the least recently heard are forgotten first).
+    static let maxSessions = 4096
     private let complaints = Mutex<[String: Double]>([:])
     private let counters = Mutex((denied: 0, limited: 0))
 
@@ -75,10 +93,18 @@ public final class Access: @unchecked Sendable {
         let mayRead = mayControl || rules.readOnly.contains { $0.contains(host) }
         guard mayRead else { return nil }
         guard mayControl else { return .readOnly }
-        if rules.secret != nil && peer.key.hasPrefix("tcp:") && !authenticated.withLock({ $0.contains(peer.key) }) {
-            return .readOnly
+        guard rules.secret != nil else { return .control }
+        let t = Access.now(), udp = peer.key.hasPrefix("udp:")
+        let ok = authenticated.withLock { sessions -> Bool in
+            guard let last = sessions[peer.key] else { return false }
+            if udp && t - last > Access.udpSession {
+                sessions[peer.key] = nil
+                return false
+            }
+            sessions[peer.key] = t
+            return true
         }
-        return .control
+        return ok ? .control : .readOnly
     }
 
     /// Admits one packet from `peer`, or drops it (denied or over its rate).
@@ -110,13 +136,19 @@ public final class Access: @unchecked Sendable {
 
     /// `/polyphon/auth s:SECRET` on a TCP connection.
     public func authenticate(_ peer: any OSCPeer, secret: String) -> Bool {
-        guard let expected = rules.secret, peer.key.hasPrefix("tcp:") else { return false }
+        guard let expected = rules.secret else { return false }
         // Compare in constant time, so the secret cannot be found by timing.
         let a = Array(expected.utf8), b = Array(secret.utf8)
         var diff = a.count ^ b.count
         for i in 0..<max(a.count, b.count) { diff |= Int((i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)) }
         guard diff == 0 else { return false }
-        _ = authenticated.withLock { $0.insert(peer.key) }
+        let t = Access.now()
+        authenticated.withLock { sessions in
+            if sessions.count >= Access.maxSessions, let oldest = sessions.min(by: { $0.value < $1.value })?.key {
+                sessions[oldest] = nil
+            }
+            sessions[peer.key] = t
+        }
         return true
     }
 
@@ -130,7 +162,6 @@ public final class Access: @unchecked Sendable {
         if due { logger.warning("\(text) (logged once a minute per source)") }
     }
 
-    /// Addresses a read-only client may send.
     /// What a read-only controller may send: the table's read-only questions and sessions.
     static let readOnlyAddresses: Set<String> = Set(ControlTable.all.filter { c in
         c.access == .read && (c.kind == .query || c.kind == .session)

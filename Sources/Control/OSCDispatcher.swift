@@ -162,8 +162,9 @@ public final class OSCDispatcher: @unchecked Sendable {
     private func apply(_ incoming: [OSCMessage], timetag: UInt64, role: Access.Role, from peer: any OSCPeer) {
         guard !incoming.isEmpty else { return }
         if case .readOnly = role, let m = incoming.first(where: { !Access.readOnlyAddresses.contains($0.address) }) {
-            let why = access?.rules.secret != nil && peer.key.hasPrefix("tcp:")
-                ? "read-only: send /polyphon/auth with the shared secret on this connection first"
+            let couldControl = access.map { a in a.rules.control.isEmpty || a.rules.control.contains { $0.contains(peer.host) } } ?? true
+            let why = access?.rules.secret != nil && couldControl
+                ? "read-only: send /polyphon/auth with the shared secret first (on this TCP connection, or from this UDP port)"
                 : "read-only: this controller may ask for status and feedback only"
             refuse(Rejection(m.address, why), from: peer)
             return
@@ -245,7 +246,7 @@ public final class OSCDispatcher: @unchecked Sendable {
                 return true
             }
             guard m.arguments.count == 1, case .string(let secret) = m.arguments[0], access.authenticate(peer, secret: secret) else {
-                peer.send(.message(Rejection(m.address, peer.key.hasPrefix("tcp:") ? "wrong secret" : "the secret is for TCP connections").reply))
+                peer.send(.message(Rejection(m.address, "wrong secret").reply))
                 return true
             }
             peer.send(.message(OSCMessage("/polyphon/auth", [.string("ok")])))

@@ -191,6 +191,7 @@ final class Show: @unchecked Sendable {
             throw ValidationError("\(error)")
         }
         osc.dispatcher.access = Access(rules: settings.access, logger: logger)
+        logger.notice("\(osc.dispatcher.access?.summary ?? "")")
 
         caretaker = Caretaker(store: store, submit: { conductor.submit($0) }, clock: { stage.framesRendered },
                               peak: { conductor.performance.renderer.outputPeak }, silenceLimit: settings.silenceSeconds, logger: logger)
@@ -284,6 +285,7 @@ final class Show: @unchecked Sendable {
         let metricsMoved = fresh.metricsPort != settings.metricsPort
         settings = fresh
         osc.dispatcher.access = Access(rules: fresh.access, logger: logger)
+        logger.notice("SIGHUP: \(osc.dispatcher.access?.summary ?? "")")
         changer.folder = ShowFolder(kind: "patch", roots: fresh.patchFolders)
         keeper?.configured = fresh.patch
         if let cap = Command("/polyphon/limit/volume", .number(fresh.volumeLimit)) { stage.submit(TimedCommands([cap])) }

@@ -169,6 +169,27 @@ def test_tcp_control_needs_the_shared_secret(jack_server, tmp_path):
         p.stop()
 
 
+def test_udp_control_needs_the_shared_secret_too(jack_server, tmp_path):
+    """The secret protects UDP as it protects TCP: per sender address and port."""
+    conf = config(tmp_path, '[access]\nsecret = "opensesame"\n')
+    p = Polyphon(jack_server.name, tmp_path, extra=["--config", conf]).start()
+    try:
+        with OscClient(p.port) as desk, OscClient(p.port) as stranger:
+            reply = desk.request("/polyphon/tempo", 150.0)
+            assert reply[0] == "/polyphon/error" and "shared secret" in reply[1][1], reply
+            assert desk.request("/polyphon/auth", "wrong")[1][1] == "wrong secret"
+            assert desk.request("/polyphon/auth", "opensesame")[0] == "/polyphon/auth"
+            assert desk.request("/polyphon/tempo", 150.0, timeout=0.5) is None
+            assert desk.status()["tempo"] == 150
+            # Another port on the same host has not authenticated.
+            reply = stranger.request("/polyphon/tempo", 90.0)
+            assert reply[0] == "/polyphon/error" and "read-only" in reply[1][1]
+            assert stranger.status()["tempo"] == 150
+        assert "who can steer the show" in p.log() and "shared secret" in p.log()
+    finally:
+        p.stop()
+
+
 def test_metrics_endpoint(jack_server, tmp_path):
     port = free_port()
     p = Polyphon(jack_server.name, tmp_path, extra=["--metrics-port", str(port)]).start()
@@ -219,3 +240,34 @@ def test_systemd_ready_and_watchdog_only_while_audio_flows(tmp_path):
         # of the same name: start it again and stop it cleanly, so no slot leaks.
         server.kill(signal.SIGKILL)
         JackServer(server.name).start().kill(signal.SIGTERM)
+
+
+def test_an_edited_config_wins_over_the_saved_state(jack_server, tmp_path):
+    """The artist changes the patch in the config and restarts: the new patch plays, and the log
+    says where each value came from."""
+    state = tmp_path / "state.json"
+    conf = tmp_path / "venue.conf"
+    default, ambient = os.path.join(ROOT, "Patches", "default.patch"), os.path.join(ROOT, "Patches", "ambient.patch")
+    conf.write_text(f'[server]\npatch = "{default}"\nstate = "{state}"\n')
+    p = Polyphon(jack_server.name, tmp_path, extra=["--config", str(conf)], patch=default).start()
+    with OscClient(p.port) as osc:
+        osc.send("/polyphon/tempo", 131.0)
+        assert wait_for(lambda: osc.status()["tempo"] == 131, 3)
+        first = osc.status()["patch"]
+        time.sleep(1.5)
+    p.stop()
+    # Unchanged config: the saved state comes back.
+    again = Polyphon(jack_server.name, tmp_path, extra=["--config", str(conf)], patch=default).start()
+    with OscClient(again.port) as osc:
+        assert osc.status()["tempo"] == 131
+    again.stop()
+    # Edited config: it wins.
+    conf.write_text(f'[server]\npatch = "{ambient}"\nstate = "{state}"\n')
+    edited = Polyphon(jack_server.name, tmp_path, extra=["--config", str(conf)], patch=ambient).start()
+    try:
+        with OscClient(edited.port) as osc:
+            s = osc.status()
+            assert s["patch"] != first and s["tempo"] != 131, s
+        assert "starting from the config, not the saved state" in edited.log()
+    finally:
+        edited.stop()
