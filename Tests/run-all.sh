@@ -18,8 +18,12 @@ POLYPHON_BIN="$PWD/.build/release/polyphon" python3 -m pytest -v -p no:cacheprov
 integration=${PIPESTATUS[0]}
 
 # One closing line for both runners.
-u_pass=$(grep -oE 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' .build/unit-tests.log | grep -oE '[0-9]+' | head -1)
-u_fail=$(grep -E '^✘ Test .* failed' .build/unit-tests.log | grep -vc 'Test run with')
+# Swift Testing: "Test run with N tests in M suites passed|failed"; a failing test (and each of
+# its argument cases) ends in "✘ Test NAME ... failed after": count the test functions.
+u_total=$(grep -oE 'Test run with [0-9]+ tests?' .build/unit-tests.log | grep -oE '[0-9]+' | head -1)
+u_fail=$(grep -E '^✘ Test .* failed after' .build/unit-tests.log | grep -v 'Test run with' \
+  | sed -E 's/^✘ Test ("[^"]*"|[^ ]*).*/\1/' | sort -u | wc -l)
+u_pass=$(( ${u_total:-0} - u_fail ))
 i_pass=$(grep -oE '[0-9]+ passed' .build/integration-tests.log | tail -1 | grep -oE '[0-9]+')
 i_fail=$(grep -oE '[0-9]+ failed' .build/integration-tests.log | tail -1 | grep -oE '[0-9]+')
 echo "unit: ${u_pass:-0} passed, ${u_fail:-0} failed (exit $unit); integration: ${i_pass:-0} passed, ${i_fail:-0} failed (exit $integration)"

@@ -89,11 +89,12 @@ import Testing
         #expect(desk.ask("/polyphon/status") == "/polyphon/status")
         #expect(Date().timeIntervalSince(asked) < 0.5)
         // Keep asking: the buffer never empties, so the client is closed after the 0.5 s stall.
-        #expect(eventually(3) {
+        // (Generous bounds: the whole suite runs tests in parallel on two cores.)
+        #expect(eventually(10) {
             _ = slow.write(batch)
             return l.stats.closedSlow == 1
         })
-        #expect(slow.closedByServer(within: 2))
+        #expect(slow.closedByServer(within: 5))
         #expect(desk.ask("/polyphon/ping") == "/polyphon/pong")
     }
 

@@ -13,7 +13,7 @@ import Testing
         let path = ConfigTests.root + "/deploy/polyphon.conf"
         let c = try InstallationConfig(file: path, text: String(contentsOfFile: path, encoding: .utf8))
         #expect(c.schedule.map(\.name) == ["morning", "afternoon", "evening", "night"])
-        #expect(c.access.control.count == 2 && c.access.rateLimit == 500)
+        #expect(c.access.control.count == 4 && c.access.rateLimit == 500 && c.access.secret == nil)
         #expect(c.volumeLimit == 0.9 && c.metricsPort == 9464)
         #expect(c.schedule[3].silent && c.schedule[0].densityRange == 0.1...0.5)
     }

@@ -41,14 +41,19 @@ final class Peer: OSCPeer, @unchecked Sendable {
         #expect(a.rateLimited == 1000 - admitted)
     }
 
-    @Test func tcpNeedsTheSecretForControl() {
+    @Test func everyTransportNeedsTheSecretForControl() {
         let a = rules { $0.secret = "opensesame" }
         let tcp = Peer("tcp:127.0.0.1:5#1", "127.0.0.1")
+        let udp = Peer("udp:127.0.0.1:5", "127.0.0.1")
         #expect(a.role(of: tcp) == .readOnly)
+        #expect(a.role(of: udp) == .readOnly)
         #expect(!a.authenticate(tcp, secret: "wrong"))
         #expect(a.authenticate(tcp, secret: "opensesame"))
         #expect(a.role(of: tcp) == .control)
-        #expect(a.role(of: Peer("udp:127.0.0.1:5", "127.0.0.1")) == .control)
+        #expect(a.role(of: udp) == .readOnly, "TCP's authentication is not UDP's")
+        #expect(a.authenticate(udp, secret: "opensesame"))
+        #expect(a.role(of: udp) == .control)
+        #expect(a.role(of: Peer("udp:127.0.0.1:6", "127.0.0.1")) == .readOnly, "another port of the same host")
     }
 
     @Test func aReadOnlyClientGetsStatusButChangesNothing() {
