@@ -28,10 +28,14 @@ build=".build-fuzz${sanitize#fuzzer}"
 build="${build//,/-}"
 
 # Compile only the harness's module closure (so every object in the build folder belongs to it).
-swift build -c release --build-path "$build" --target polyphon-fuzz \
-    -Xswiftc "-sanitize=$sanitize" -Xswiftc -DFUZZING 2>&1 | grep -E 'error|Compiling polyphon_fuzz|complete' || true
+mkdir -p "$build"
+if ! swift build -c release --build-path "$build" --target polyphon-fuzz \
+        -Xswiftc "-sanitize=$sanitize" -Xswiftc -DFUZZING > "$build/build.log" 2>&1; then
+    grep -E 'error' "$build/build.log" | head -20
+    echo "fuzz: the harness did not build (log: $build/build.log)"
+    exit 1
+fi
 objects=("$build"/release/*.build/*.o)
-[ -f "$build/release/polyphon_fuzz.build/Entry.swift.o" ] || { echo "fuzz: the harness did not compile"; exit 1; }
 swiftc "-sanitize=$sanitize" -emit-executable -o "$build/polyphon-fuzz" "${objects[@]}" \
     -L/usr/lib/x86_64-linux-gnu -llo -lfluidsynth
 
