@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "polyphon", targets: ["polyphon"]),
         .executable(name: "polyphon-bench", targets: ["polyphon-bench"]),
+        .executable(name: "polyphon-fuzz", targets: ["polyphon-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,6 +65,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Replays Fuzz/corpus in a normal build; Fuzz/run.sh builds it with libFuzzer (-DFUZZING).
+        .executableTarget(name: "polyphon-fuzz", dependencies: ["Control", "Engine", "Installation"], path: "Fuzz/Harness", swiftSettings: strict),
         .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .target(name: "CLockCounter", path: "Tests/CLockCounter"),

@@ -17,7 +17,16 @@ unit=${PIPESTATUS[0]}
 POLYPHON_BIN="$PWD/.build/release/polyphon" python3 -m pytest -v -p no:cacheprovider Tests/Integration 2>&1 | tee .build/integration-tests.log
 integration=${PIPESTATUS[0]}
 
-# One closing line for both runners.
+# The untrusted-input readers: the fuzz corpus replayed by the normal build, then 60 s of
+# coverage-guided fuzzing under AddressSanitizer (Fuzz/run.sh; its own build folder), which also
+# replays Fuzz/corpus/regressions. One test, passed or failed.
+{ .build/release/polyphon-fuzz Fuzz/corpus && FUZZ_SANITIZE=fuzzer,address bash Fuzz/run.sh 60s; } 2>&1 |
+    tee .build/fuzz.log | grep -vE '^#[0-9]+|Cannot export local symbol'
+fuzz=${PIPESTATUS[0]}
+f_pass=$(( fuzz == 0 ? 1 : 0 ))
+f_fail=$(( 1 - f_pass ))
+
+# One closing line for all runners.
 # Swift Testing: "Test run with N tests in M suites passed|failed"; a failing test (and each of
 # its argument cases) ends in "✘ Test NAME ... failed after": count the test functions.
 u_total=$(grep -oE 'Test run with [0-9]+ tests?' .build/unit-tests.log | grep -oE '[0-9]+' | head -1)
@@ -26,6 +35,6 @@ u_fail=$(grep -E '^✘ Test .* failed after' .build/unit-tests.log | grep -v 'Te
 u_pass=$(( ${u_total:-0} - u_fail ))
 i_pass=$(grep -oE '[0-9]+ passed' .build/integration-tests.log | tail -1 | grep -oE '[0-9]+')
 i_fail=$(grep -oE '[0-9]+ failed' .build/integration-tests.log | tail -1 | grep -oE '[0-9]+')
-echo "unit: ${u_pass:-0} passed, ${u_fail:-0} failed (exit $unit); integration: ${i_pass:-0} passed, ${i_fail:-0} failed (exit $integration)"
-echo "tests: $(( ${u_pass:-0} + ${i_pass:-0} )) passed, $(( ${u_fail:-0} + ${i_fail:-0} )) failed"
-[ "$unit" = 0 ] && [ "$integration" = 0 ]
+echo "unit: ${u_pass:-0} passed, ${u_fail:-0} failed (exit $unit); integration: ${i_pass:-0} passed, ${i_fail:-0} failed (exit $integration); fuzz: exit $fuzz"
+echo "tests: $(( ${u_pass:-0} + ${i_pass:-0} + f_pass )) passed, $(( ${u_fail:-0} + ${i_fail:-0} + f_fail )) failed"
+[ "$unit" = 0 ] && [ "$integration" = 0 ] && [ "$fuzz" = 0 ]

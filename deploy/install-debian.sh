@@ -4,7 +4,7 @@
 #   bash deploy/install-debian.sh --no-start # install only
 # It creates the user 'polyphon' (in the audio group), installs the binary to /usr/local/bin,
 # the patches to /usr/local/share/polyphon, the config to /etc/polyphon/polyphon.conf (kept if
-# it already exists) and the two systemd units.
+# it already exists), the two systemd units and a sysctl snippet (net.core.rmem_max).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "run as root (sudo bash deploy/install-debian.sh)" >&2; exit 1; }
@@ -18,6 +18,9 @@ install -m 0644 Patches/models/*.style /usr/local/share/polyphon/Patches/models/
 [ -f /etc/polyphon/polyphon.conf ] || install -m 0644 deploy/polyphon.conf /etc/polyphon/polyphon.conf
 /usr/local/bin/polyphon config check /etc/polyphon/polyphon.conf
 install -m 0644 deploy/polyphon-jack.service deploy/polyphon.service /etc/systemd/system/
+# Room for an 8 MB OSC receive buffer for the unprivileged service (docs/installation.md).
+install -m 0644 deploy/99-polyphon.conf /etc/sysctl.d/99-polyphon.conf
+sysctl -q -p /etc/sysctl.d/99-polyphon.conf || echo "could not apply /etc/sysctl.d/99-polyphon.conf now (a container?); it applies at boot"
 systemctl daemon-reload
 if [ "${1:-}" != "--no-start" ]; then
   systemctl enable --now polyphon-jack.service polyphon.service

@@ -33,14 +33,19 @@ public enum OSCCodec {
                 default: break
                 }
                 guard let arg = argv?[i] else { return .failure(Rejection(address, "malformed OSC packet: argument \(i + 1) ('\(tag)') has no data")) }
+                // Load only the argument's own bytes: `arg.pointee` reads the whole 8-byte lo_arg
+                // union, past the end of liblo's buffer when a 4-byte argument comes last (found
+                // by the fuzzer under AddressSanitizer; Fuzz/corpus/regressions/). Arguments sit
+                // at 4-byte offsets, so 8-byte ones are loaded unaligned.
+                let raw = UnsafeRawPointer(arg)
                 switch tag {
-                case "i": arguments.append(.int(arg.pointee.i))
-                case "h": arguments.append(.int64(arg.pointee.h))
-                case "f": arguments.append(.float(arg.pointee.f))
-                case "d": arguments.append(.double(arg.pointee.d))
+                case "i": arguments.append(.int(raw.loadUnaligned(as: Int32.self)))
+                case "h": arguments.append(.int64(raw.loadUnaligned(as: Int64.self)))
+                case "f": arguments.append(.float(raw.loadUnaligned(as: Float.self)))
+                case "d": arguments.append(.double(raw.loadUnaligned(as: Double.self)))
                 case "s", "S":
                     arguments.append(.string(UnsafeRawPointer(arg).withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }))
-                case "c": arguments.append(.string(String(UnicodeScalar(UInt8(truncatingIfNeeded: arg.pointee.c)))))
+                case "c": arguments.append(.string(String(UnicodeScalar(raw.loadUnaligned(as: UInt8.self)))))
                 case "b": arguments.append(.blob(Int(lo_blob_datasize(UnsafeMutableRawPointer(arg)))))
                 default: return .failure(Rejection(address, "unsupported OSC type tag '\(tag)'"))
                 }

@@ -95,6 +95,11 @@ public final class UDPListener: @unchecked Sendable {
         self.port = port
         self.dispatcher = dispatcher
         self.logger = logger
+        // Without root the kernel caps the buffer at net.core.rmem_max (docs/installation.md).
+        var got: Int32 = 0
+        var gotLength = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gotLength)
+        logger.info("UDP receive buffer: \(got) bytes (asked for \(size); without root the kernel caps it at 2 x net.core.rmem_max)")
     }
 
     /// A peer on this socket for another port of `host` (feedback to a controller's listen port).

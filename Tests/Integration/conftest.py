@@ -1,6 +1,7 @@
 """Fixtures: a private JACK server (dummy driver) per test, the real `polyphon serve` binary, an
 OSC client on a real UDP socket, and a JACK recorder. Everything runs on 127.0.0.1 and is stopped
 by PID, bounded in time."""
+import atexit
 import itertools
 import os
 import signal
@@ -38,17 +39,21 @@ def free_port():
 
 
 class JackServer:
-    """`jackd -n NAME -d dummy`, a direct child so it is reaped, stopped by PID."""
+    """`jackd -n NAME -d dummy`, a direct child so it is reaped, stopped by PID. `user` (an
+    `UnprivilegedUser`) runs it as that user, as deploy/polyphon-jack.service does."""
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, user=None):
         self.name = name or unique("pt")
         self.proc = None
+        self.user = user
 
     def start(self):
+        prefix, env = (self.user.prefix, self.user.env()) if self.user else ([], None)
         self.proc = subprocess.Popen(
-            ["jackd", "-n", self.name, "--port-max", "64", "-d", "dummy", "-r", "48000", "-p", "256"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        r = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "10"], capture_output=True, text=True, timeout=15)
+            prefix + ["jackd", "-n", self.name, "--port-max", "64", "-d", "dummy", "-r", "48000", "-p", "256"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        r = subprocess.run(prefix + ["jack_wait", "-s", self.name, "-w", "-t", "10"], capture_output=True, text=True,
+                           timeout=15, env=env)
         assert "available" in r.stdout, f"jackd {self.name} did not start: {r.stdout} {r.stderr}"
         return self
 
@@ -67,25 +72,30 @@ class JackServer:
 
 
 class Polyphon:
-    """The real binary, `polyphon serve`, with its log in a file."""
+    """The real binary, `polyphon serve`, with its log in a file. `user` (an `UnprivilegedUser`)
+    runs it as that user, from copies it can read, as deploy/polyphon.service does."""
 
-    def __init__(self, server_name, tmp_path, extra=(), patch=None, env=None, port=None):
+    def __init__(self, server_name, tmp_path, extra=(), patch=None, env=None, port=None, user=None):
         self.port = port or free_port()
         self.client = unique("poly")
         self.server_name = server_name
         self.log_path = tmp_path / f"{self.client}.log"
         self.extra = list(extra)
-        self.patch = patch or os.path.join(ROOT, "Patches", "default.patch")
+        self.user = user
+        root = user.root if user else ROOT
+        self.patch = patch or os.path.join(root, "Patches", "default.patch")
         self.env = env or {}
         self.proc = None
 
     def start(self, wait_for_audio=True):
-        env = dict(os.environ, JACK_DEFAULT_SERVER=self.server_name, **self.env)
+        base = self.user.env() if self.user else os.environ
+        env = dict(base, JACK_DEFAULT_SERVER=self.server_name, **self.env)
         self.log_file = open(self.log_path, "a")
+        prefix, binary, cwd = (self.user.prefix, self.user.bin, self.user.root) if self.user else ([], BIN, ROOT)
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--patch", self.patch, "--port", str(self.port),
-             "--client-name", self.client] + self.extra,
-            env=env, stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT, cwd=ROOT)
+            prefix + [binary, "serve", "--patch", self.patch, "--port", str(self.port),
+                      "--client-name", self.client] + self.extra,
+            env=env, stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT, cwd=cwd)
         deadline = time.time() + 20
         with OscClient(self.port) as osc:
             while time.time() < deadline:
@@ -113,6 +123,58 @@ class Polyphon:
                 self.proc.wait(timeout=5)
         if getattr(self, "log_file", None):
             self.log_file.close()
+
+
+class UnprivilegedUser:
+    """A system user with no rights beyond its own, like `polyphon` in deploy/polyphon.service:
+    created if missing (`useradd --system --no-create-home`), commands run through `setpriv`
+    (which execs, so the child's PID is the program's and signals reach it). It gets no
+    real-time limits (the units' LimitRTPRIO): its jackd runs without real-time scheduling. The binary and the
+    patches must be readable by it: when the checkout is not (CI clones under a root-only
+    folder), they are copied to a folder it can read."""
+
+    NAME = "polyphon-test"
+    _shared = None
+
+    @classmethod
+    def get(cls):
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
+    def __init__(self):
+        import pwd
+        import shutil
+        import tempfile
+        try:
+            pw = pwd.getpwnam(self.NAME)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", self.NAME],
+                           check=True, timeout=30)
+            pw = pwd.getpwnam(self.NAME)
+        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        self.prefix = ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups", "--"]
+        # A home of its own (jackd and libjack look at $HOME); /tmp/pytest-of-root is root-only.
+        self.home = tempfile.mkdtemp(prefix="polyphon-user-")
+        os.chown(self.home, self.uid, self.gid)
+        atexit.register(shutil.rmtree, self.home, True)
+        self.root, self.bin = ROOT, BIN
+        if not self.can_read(BIN, os.path.join(ROOT, "Patches", "default.patch"), os.path.join(ROOT, "Patches", "models")):
+            copy = tempfile.mkdtemp(prefix="polyphon-readable-")
+            atexit.register(shutil.rmtree, copy, True)
+            os.chmod(copy, 0o755)
+            shutil.copy2(BIN, os.path.join(copy, "polyphon"))
+            shutil.copytree(os.path.join(ROOT, "Patches"), os.path.join(copy, "Patches"))
+            subprocess.run(["chmod", "-R", "a+rX", copy], check=True, timeout=30)
+            self.root, self.bin = copy, os.path.join(copy, "polyphon")
+            assert self.can_read(self.bin, os.path.join(copy, "Patches", "default.patch")), f"{self.NAME} cannot read {copy}"
+
+    def can_read(self, *paths):
+        checks = " && ".join(f"test -r '{p}'" for p in paths)
+        return subprocess.run(self.prefix + ["sh", "-c", checks], env=self.env(), timeout=10).returncode == 0
+
+    def env(self):
+        return dict(os.environ, HOME=self.home, USER=self.NAME, LOGNAME=self.NAME)
 
 
 class OscClient:
@@ -221,6 +283,26 @@ def polyphon(jack_server, tmp_path):
     p = Polyphon(jack_server.name, tmp_path).start()
     yield p
     p.stop()
+
+
+@pytest.fixture(params=["root", "unprivileged"])
+def served(request, tmp_path):
+    """Polyphon and its jackd as root, then as an unprivileged system user (as the systemd units
+    run them), for the tests whose figures depend on privileges (socket buffers)."""
+    user = None
+    if request.param == "unprivileged":
+        if os.geteuid() != 0:
+            pytest.skip("already unprivileged: the root run above is this case")
+        user = UnprivilegedUser.get()
+    server = JackServer(user=user).start()
+    p = None
+    try:
+        p = Polyphon(server.name, tmp_path, user=user).start()
+        yield p
+    finally:
+        if p:
+            p.stop()
+        server.kill(signal.SIGTERM)
 
 
 @pytest.fixture

@@ -2,17 +2,18 @@
 mapping and learn, cue playback from a desk, a bounded flood, and recorded cues that replay to
 the same event stream. Clients: python-osc, liblo's oscsend, raw sockets."""
 import os
+import re
 import socket
 import struct
 import subprocess
 import time
 
-import jack
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from conftest import collect, wait_for, BIN, ROOT, OscClient, Polyphon, unique
+from jackclock import FrameRecorder, contiguous, first_sound, frame_diff
 
 
 def msg(address, *args):
@@ -107,36 +108,64 @@ def test_immediate_bundle_applies_all_or_nothing(polyphon, osc):
 
 
 def test_timetagged_bundle_lands_on_its_frame(polyphon, jack_server, osc):
-    """A bundle 200 ms ahead lands on the frame of its timetag. The expected frame comes from an
-    independent JACK client's clock; Polyphon's own report gives the frame it used."""
-    client = jack.Client(unique("clk"), servername=jack_server.name, no_start_server=True)
-    client.activate()
-    try:
-        results = []
-        for _ in range(5):
-            # The tightest of several bracketed readings relates wall time to JACK frames.
-            readings = []
-            for _ in range(20):
-                t0 = time.time()
-                f0 = client.frame_time
-                t1 = time.time()
-                readings.append((t1 - t0, (t0 + t1) / 2, f0))
-            _, t_mid, f0 = min(readings)
-            when = t_mid + 0.2
-            osc.send_raw(bundle(when, msg("/polyphon/master/gain", 0.7)))
-            time.sleep(0.4)
-            s = osc.status()
-            expected = f0 + (when - t_mid) * 48000 - s["jack_offset"]
-            results.append(s["last_timed"] - expected)
-        print(f"timetagged bundles landed {[round(d) for d in results]} frames from their timetag (JACK clock of an independent client)")
-        # Polyphon lands a change on exactly the frame it computes; the two clients' readings of
-        # JACK's time-to-frame estimate jitter by up to ~12 frames (0.25 ms) on this VM.
-        assert sorted(abs(d) for d in results)[2] <= 3, f"median landing error above 3 frames: {results}"
-        assert all(abs(d) <= 24 for d in results), f"a bundle landed more than 0.5 ms off: {results}"
-        assert osc.status()["late"] == 0
-    finally:
-        client.deactivate()
-        client.close()
+    """A bundle timetagged 150 ms ahead jumps the master gain from 0 to 1. An independent JACK
+    client records Polyphon's outputs with the JACK frame of every sample; the first non-zero
+    sample must be the frame the timetag maps to (by JACK's time-to-frame estimate) plus the
+    master limiter's look-ahead delay, which every sample passes through."""
+    s = osc.status()
+    # Status `lookahead` = scheduling lookahead (one period + --lookahead-ms, 10 ms by default)
+    # + the limiter's look-ahead delay (1.5 ms, 72 frames at 48 kHz).
+    limiter = s["lookahead"] - s["period"] - round(0.010 * 48000)
+    assert 0 < limiter < 480, f"limiter look-ahead {limiter} frames from status {s}"
+    errors, spreads, disturbed = [], [], 0
+    with FrameRecorder(jack_server.name, polyphon.client) as rec:
+        # The recorder reads Polyphon's port in the same cycle it was written: port latency
+        # describes the way to a sound card, not this connection. Printed for the record.
+        port_latency = rec.playback_latency(f"{polyphon.client}:out_L")
+        for _ in range(16):
+            if len(errors) == 6:
+                break
+            osc.send("/polyphon/master/gain", 0.0)
+            # The gain glides 60 dB per 50 ms and is flushed to zero below 1e-38: within about
+            # 0.7 s the output is exactly zero, so the first non-zero sample marks the jump.
+            assert wait_for(lambda: rec.silent_for(9600), 3), "master gain 0 is not silent"
+            offset_before, xruns_before = osc.status()["jack_offset"], rec.xruns
+            rec.clear()
+            when = time.time() + 0.15
+            expected = rec.frame_of(when)
+            osc.send_raw(bundle(when, msg("/polyphon/master/gain", 1.0)))
+            # JACK's estimate of the timetag's frame, read again every 3 ms until it is due: how
+            # far it moves is how far Polyphon's own reading (taken when the bundle arrives) may
+            # honestly differ from ours.
+            estimates = [expected]
+            while time.time() < when - 0.005:
+                estimates.append(rec.frame_of(when))
+                time.sleep(0.003)
+            time.sleep(0.1)
+            blocks = rec.take()
+            # A cycle run late or skipped shifts one client's clock against JACK's by whole
+            # periods and makes JACK reset its time estimate: such a trial measures the machine's
+            # load, not the landing, and is run again. Polyphon's frame offset is read only for
+            # this (its clock slips against JACK's when it misses a cycle).
+            if rec.xruns != xruns_before or not contiguous(blocks) or osc.status()["jack_offset"] != offset_before:
+                disturbed += 1
+                continue
+            onset = first_sound(blocks)
+            assert onset is not None, "no sound after the gain jump"
+            errors.append(frame_diff(onset, expected) - limiter)
+            spreads.append((min(frame_diff(e, expected) for e in estimates), max(frame_diff(e, expected) for e in estimates)))
+    print(f"timetagged gain jumps sounded {errors} frames from their timetag's frame (+{limiter} limiter look-ahead); "
+          f"JACK's estimate of that frame moved by {spreads} while the bundles waited; {disturbed} trials disturbed "
+          f"by xruns and run again; out_L playback latency {port_latency}")
+    assert len(errors) >= 4, f"only {len(errors)} of {len(errors) + disturbed} trials ran without an xrun"
+    assert osc.status()["late"] == 0
+    for e, (lo, hi) in zip(errors, spreads):
+        # JACK's time-to-frame estimate: two clients' conversions agree to the frame when made in
+        # the same cycle; between cycles the estimate moves by the DLL's correction (`spreads`,
+        # 0-4 frames on this VM, up to 12 under heavy load). Two frames more cover each client's
+        # wall-clock/JACK-clock bracket (a few microseconds) and rounding: the bound is the
+        # estimate's own range that trial, +-2 frames (42 us).
+        assert lo - 2 <= e <= hi + 2, f"landed {e} frames off; JACK's estimate ranged {lo}..{hi}: {errors} {spreads}"
 
 
 def test_late_bundle_runs_at_once_and_is_counted(polyphon, osc):
@@ -250,27 +279,76 @@ def flood(port, rate=20000, seconds=10):
     return sent, time.perf_counter() - start
 
 
-def test_flood_of_20000_messages_a_second_loses_nothing(polyphon, osc):
-    """20,000 messages/s for 10 s: every one is counted. Xruns are compared with a control run of
-    the same sender aimed at a closed port: on this 2-core VM the dummy driver shows 0-2 xruns per
-    10 s under such a sender whether Polyphon receives or not; an audio thread that blocked on
-    the OSC path would show hundreds."""
-    s0 = osc.status()
-    closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    closed.bind(("127.0.0.1", 0))
-    dead_port = closed.getsockname()[1]
-    closed.close()
-    flood(dead_port)
-    s1 = osc.status()
-    sent, elapsed = flood(polyphon.port)
-    expected = s1["received"] + 1 + sent + 1   # the status requests count too
-    s2 = wait_for(lambda: (lambda s: s if s["received"] >= expected else None)(osc.status()), 10) or osc.status()
+def receive_buffer(polyphon):
+    """The UDP receive buffer the kernel gave Polyphon, from its start-up log line."""
+    m = re.search(r"UDP receive buffer: (\d+) bytes", polyphon.log())
+    return int(m.group(1)) if m else None
+
+
+def test_flood_of_20000_messages_a_second_loses_nothing(served):
+    """20,000 messages/s for 10 s: every one is counted, as root and as an unprivileged user
+    (whose receive buffer the kernel caps at net.core.rmem_max; docs/installation.md). Xruns are
+    compared with a control run of the same sender aimed at a closed port: on this 2-core VM the
+    dummy driver shows 0-2 xruns per 10 s under such a sender whether Polyphon receives or not;
+    an audio thread that blocked on the OSC path would show hundreds."""
+    with OscClient(served.port) as osc:
+        s0 = osc.status()
+        closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        closed.bind(("127.0.0.1", 0))
+        dead_port = closed.getsockname()[1]
+        closed.close()
+        flood(dead_port)
+        s1 = osc.status()
+        sent, elapsed = flood(served.port)
+        expected = s1["received"] + 1 + sent + 1   # the status requests count too
+        s2 = wait_for(lambda: (lambda s: s if s["received"] >= expected else None)(osc.status()), 10) or osc.status()
     control_xruns, flood_xruns = s1["xruns"] - s0["xruns"], s2["xruns"] - s1["xruns"]
-    print(f"flood: sent {sent} in {elapsed:.2f} s ({sent / elapsed:.0f}/s); received {s2['received'] - s1['received'] - 2}; "
-          f"xruns during flood {flood_xruns}, during control {control_xruns}")
+    who = served.user.NAME if served.user else "root"
+    print(f"flood as {who} (UDP receive buffer {receive_buffer(served)} bytes, net.core.rmem_max "
+          f"{open('/proc/sys/net/core/rmem_max').read().strip()}): sent {sent} in {elapsed:.2f} s ({sent / elapsed:.0f}/s); "
+          f"received {s2['received'] - s1['received'] - 2}; xruns during flood {flood_xruns}, during control {control_xruns}")
     assert s2["received"] - s1["received"] - 2 == sent
     assert s2["rejected"] == s0["rejected"]
     assert flood_xruns <= control_xruns + 5, f"the flood caused xruns: {flood_xruns} (control {control_xruns})"
+
+
+def test_random_bytes_over_udp_crash_nothing(served):
+    """5,000 malformed datagrams (seeded: noise, truncated and bit-flipped messages, broken
+    bundles) at about 2,000/s, as root and as an unprivileged user: the server keeps answering,
+    counts every one as received, and still takes a good message afterwards."""
+    import random
+    rng = random.Random(7)
+    good = [msg("/polyphon/tempo", 120.0).dgram, msg("/polyphon/mood", "dark").dgram, bundle(IMMEDIATELY, msg("/polyphon/density", 0.5))]
+    packets = []
+    for i in range(5000):
+        kind, base = i % 4, bytearray(rng.choice(good))
+        if kind == 0:
+            data = bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 64)))
+        elif kind == 1:
+            data = bytes(base[:rng.randrange(1, len(base))])
+        elif kind == 2:
+            for _ in range(rng.randrange(1, 5)):
+                base[rng.randrange(len(base))] = rng.getrandbits(8)
+            data = bytes(base)
+        else:
+            data = b"#bundle\0" + bytes(rng.getrandbits(8) for _ in range(8)) + struct.pack(">i", rng.randrange(-8, 256)) + bytes(base)
+        packets.append(data)
+    with OscClient(served.port) as osc:
+        s0 = osc.status()
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for i, data in enumerate(packets):
+            sender.sendto(data, ("127.0.0.1", served.port))
+            if i % 20 == 19:
+                time.sleep(0.01)
+        sender.close()
+        expected = s0["received"] + 1 + len(packets) + 1
+        s1 = wait_for(lambda: (lambda s: s if s["received"] >= expected else None)(osc.status()), 10) or osc.status()
+        osc.send("/polyphon/tempo", 97.0)
+        s2 = wait_for(lambda: (lambda s: s if s["tempo"] == 97 else None)(osc.status()), 3)
+    assert served.proc.poll() is None, served.log()
+    assert s1["received"] - s0["received"] - 2 == len(packets), f"received {s1['received'] - s0['received'] - 2} of {len(packets)}"
+    assert s1["malformed"] > s0["malformed"], "no datagram was found malformed"
+    assert s2 and s2["audio"] == 1
 
 
 # --- Record and replay ---------------------------------------------------------------------
