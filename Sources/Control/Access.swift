@@ -1,3 +1,4 @@
+import Realtime
 import Engine
 import Foundation
 import Logging
@@ -66,15 +67,15 @@ public final class Access: @unchecked Sendable {
         return "who can steer the show: \(who)\(secret)\(readers)\(limit)"
     }
     let logger: Logger
-    private let buckets = Mutex<[String: (tokens: Double, at: Double, warned: Double)]>([:])
+    private let buckets = Guarded<[String: (tokens: Double, at: Double, warned: Double)]>([:])
     /// Authenticated sessions by peer key, with when each was last heard.
-    private let authenticated = Mutex<[String: Double]>([:])
+    private let authenticated = Guarded<[String: Double]>([:])
     /// Seconds of silence after which a UDP sender must authenticate again.
     public static let udpSession = 600.0
     /// Sessions remembered at most (the least recently heard are forgotten first).
     static let maxSessions = 4096
-    private let complaints = Mutex<[String: Double]>([:])
-    private let counters = Mutex((denied: 0, limited: 0))
+    private let complaints = Guarded<[String: Double]>([:])
+    private let counters = Guarded((denied: 0, limited: 0))
 
     public init(rules: Rules, logger: Logger) {
         self.rules = rules

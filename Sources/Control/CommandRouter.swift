@@ -1,3 +1,4 @@
+import Realtime
 import Engine
 import Music
 import Synchronization
@@ -44,7 +45,7 @@ public final class CommandRouter: Sendable {
     /// The published steering (in tests and tools without a conductor, also where commands land).
     public let store: ParameterStore
     /// The band's agents and every concrete address; replaced when the patch changes.
-    private let space: Mutex<(agents: [String], addresses: [String])>
+    private let space: Guarded<(agents: [String], addresses: [String])>
 
     public var agentNames: [String] { space.withLock { $0.agents } }
     /// Every concrete address, for pattern matching (`/polyphon/agent/*/mute`).
@@ -52,7 +53,7 @@ public final class CommandRouter: Sendable {
 
     public init(store: ParameterStore, agentNames: [String]) {
         self.store = store
-        space = Mutex((agentNames, CommandRouter.addressSpace(agentNames, steering: store.read())))
+        space = Guarded((agentNames, CommandRouter.addressSpace(agentNames, steering: store.read())))
     }
 
     /// A new patch's agents (a live patch switch), with the instruments they play.

@@ -1,3 +1,4 @@
+import Realtime
 import Engine
 import Foundation
 import Synchronization
@@ -9,8 +10,8 @@ public final class CueRecorder: @unchecked Sendable {
     private let handle: FileHandle
     let sampleRate: Double
     /// Messages accepted but not yet landed, by the conductor's sequence number.
-    private let waiting = Mutex<[Int: [OSCMessage]]>([:])
-    private let lock = Mutex(())
+    private let waiting = Guarded<[Int: [OSCMessage]]>([:])
+    private let lock = Guarded(())
     private let running = Atomic<Bool>(false)
     /// Where the conductor says submissions landed (frame and beat).
     private var landings: (@Sendable () -> [Conductor.Landing])?

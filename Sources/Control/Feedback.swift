@@ -1,3 +1,4 @@
+import Realtime
 import Engine
 import Foundation
 import Synchronization
@@ -13,7 +14,7 @@ public final class Feedback: @unchecked Sendable {
     var deck: (any CueDeck)?
     /// Makes a UDP peer for `/polyphon/subscribe PORT` (replies go from the server's own socket).
     var udpPeer: (@Sendable (String, Int) -> (any OSCPeer)?)?
-    private let subscribers = Mutex<[String: Subscriber]>([:])
+    private let subscribers = Guarded<[String: Subscriber]>([:])
     private let running = Atomic<Bool>(false)
     public static let ticksPerSecond = 30.0
     public static let maxPerTick = 200

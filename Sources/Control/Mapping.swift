@@ -1,3 +1,4 @@
+import Realtime
 import Engine
 import Foundation
 import Synchronization
@@ -54,8 +55,8 @@ public final class Mapping: @unchecked Sendable {
         public var curve = Curve.linear
     }
 
-    private let bindings = Mutex<[String: Binding]>([:])
-    private let learning = Mutex<String?>(nil)
+    private let bindings = Guarded<[String: Binding]>([:])
+    private let learning = Guarded<String?>(nil)
     /// Where learned bindings are appended, if a file was given.
     let file: String?
 

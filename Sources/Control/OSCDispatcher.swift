@@ -1,3 +1,5 @@
+import Dispatch
+import Realtime
 import Engine
 import Logging
 import Synchronization
@@ -24,8 +26,12 @@ public struct CommandSink: Sendable {
 
     /// Applies every command at once to `store` (no audio clock): for tools and tests.
     public static func direct(_ store: ParameterStore) -> CommandSink {
-        CommandSink(submit: { c in store.update { s in for x in c.commands { x.apply(to: &s) } }; return 0 },
-                    applied: { 0 }, clock: { nil }, frameForTimetag: { _ in nil })
+        let applied = Guarded(0)
+        return CommandSink(submit: { c in
+                               store.update { s in for x in c.commands { x.apply(to: &s) } }
+                               return applied.withLock { $0 += 1; return $0 }
+                           },
+                           applied: { applied.withLock { $0 } }, clock: { nil }, frameForTimetag: { _ in nil })
     }
 
     /// The show's conductor.
@@ -73,14 +79,14 @@ public final class OSCDispatcher: @unchecked Sendable {
         get { accessLock.withLock { $0 } }
         set { accessLock.withLock { $0 = newValue } }
     }
-    private let accessLock = Mutex<Access?>(nil)
+    private let accessLock = Guarded<Access?>(nil)
     private let counters = CounterBox()
     /// The last sequence number submitted, which a later query waits for.
     private let submitted = Atomic<Int>(0)
 
     /// The counters, shared with the replies thread.
     final class CounterBox: Sendable {
-        let value = Mutex(Counters())
+        let value = Guarded(Counters())
         func withLock<R>(_ body: (inout Counters) -> R) -> R { value.withLock { body(&$0) } }
     }
 
@@ -100,14 +106,21 @@ public final class OSCDispatcher: @unchecked Sendable {
         self.logger = logger
         quiet = QuietLog(logger: logger)
         let counters = self.counters
+        let recent = Guarded<(at: UInt64, applied: Int, reply: OSCMessage?)>((0, -1, nil))
         responder = Responder(applied: sink.applied) { query in
             switch query {
             case .ping: return OSCMessage("/polyphon/pong")
             case .status:
+                // A status built in the last 5 ms, with nothing applied since, is sent again: a
+                // flood of status requests costs a copy each, not a whole reply each.
+                let now = DispatchTime.now().uptimeNanoseconds, applied = sink.applied()
+                if let reply = recent.withLock({ r in now - r.at < 5_000_000 && r.applied == applied ? r.reply : nil }) { return reply }
                 var f = figures()
                 let c = counters.withLock { $0 }
                 (f.oscReceived, f.oscRejected, f.oscMalformed) = (c.received, c.rejected, c.malformed)
-                return StatusReply(steering: router.store.read(), agentNames: router.agentNames, figures: f).message
+                let reply = StatusReply(steering: router.store.read(), agentNames: router.agentNames, figures: f).message
+                recent.withLock { $0 = (now, applied, reply) }
+                return reply
             }
         }
     }

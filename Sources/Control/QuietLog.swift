@@ -1,3 +1,4 @@
+import Realtime
 import Foundation
 import Logging
 import Synchronization
@@ -9,7 +10,7 @@ public final class QuietLog: Sendable {
     let perMinute: Int
     /// What the summary line counts, e.g. "refused or malformed OSC messages".
     let about: String
-    private let window = Mutex((start: 0.0, said: 0, quiet: 0))
+    private let window = Guarded((start: 0.0, said: 0, quiet: 0))
 
     public init(logger: Logger, perMinute: Int = 20, about: String = "refused or malformed OSC messages") {
         self.logger = logger

@@ -1,3 +1,4 @@
+import Realtime
 import Dispatch
 import Engine
 import Foundation
@@ -21,7 +22,7 @@ final class Responder: @unchecked Sendable {
     let answer: @Sendable (PreparedCommand.Query) -> OSCMessage
     /// How long a question waits for the conductor before it is answered anyway.
     static let patience = 0.2
-    private let waiting = Mutex<[Waiting]>([])
+    private let waiting = Guarded<[Waiting]>([])
     private let wake = DispatchSemaphore(value: 0)
     private let running = Atomic<Bool>(false)
 

@@ -1,3 +1,4 @@
+import Realtime
 import Glibc
 import Synchronization
 
@@ -27,7 +28,7 @@ final class TCPConnection: OSCPeer, @unchecked Sendable {
         var dropped = 0
     }
 
-    private let outbox = Mutex(Outbox())
+    private let outbox = Guarded(Outbox())
     let outputLimit: Int
     /// Called after a reply is dropped (the listener's counter) and after output arrives in an
     /// empty buffer (wakes the event loop).

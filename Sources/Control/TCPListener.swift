@@ -1,3 +1,4 @@
+import Realtime
 import Dispatch
 import Foundation
 import Glibc
@@ -53,7 +54,7 @@ public final class TCPListener: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let effectiveMax = Atomic<Int>(0)
     private let dropped = Atomic<Int>(0)
-    private let counts = Mutex(Counts())
+    private let counts = Guarded(Counts())
 
     /// - Parameters:
     ///   - maxConnections: open connections at most; the next one displaces the oldest idle.
@@ -126,7 +127,9 @@ public final class TCPListener: @unchecked Sendable {
         let listener: TCPListener
         var connections: [TCPConnection] = []
         var serial = 0
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        /// One read per connection per turn of the loop, at most this much: a client flooding
+        /// requests gets its turn like everyone else, and no more.
+        var chunk = [UInt8](repeating: 0, count: 8192)
         var pollset: [pollfd] = []
         var lastSweep = 0.0
         /// Accepting pauses briefly when the process is out of file descriptors.

@@ -1,3 +1,4 @@
+import Realtime
 import Control
 import Engine
 import Foundation
@@ -12,7 +13,7 @@ public final class StateKeeper: @unchecked Sendable {
     let cues: CuePlayer?
     let logger: Logger
     /// The patch file and seed, which change only when a patch is switched.
-    public let identity: Mutex<(patch: String, seed: UInt64)>
+    public let identity: Guarded<(patch: String, seed: UInt64)>
     private let running = Atomic<Bool>(false)
     private var last: SavedState?
     private var lastComplaint = Date.distantPast
@@ -27,7 +28,7 @@ public final class StateKeeper: @unchecked Sendable {
         self.store = store
         self.cues = cues
         self.logger = logger
-        identity = Mutex((patch, seed))
+        identity = Guarded((patch, seed))
     }
 
     /// The state as it stands now.
@@ -39,7 +40,7 @@ public final class StateKeeper: @unchecked Sendable {
         return s
     }
 
-    private let saving = Mutex(())
+    private let saving = Guarded(())
 
     /// Saves if anything changed since the last save. One save at a time: the final one at
     /// shutdown may meet the thread's own.

@@ -1,3 +1,4 @@
+import Realtime
 import CJack
 import Engine
 import Foundation
@@ -19,7 +20,7 @@ public final class JackOutput: @unchecked Sendable {
     let autoConnect: Bool
     let logger: Logger
     let stage: Stage
-    private let lock = Mutex<Session?>(nil)
+    private let lock = Guarded<Session?>(nil)
     private let lost = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
     private let xrunsBefore = Atomic<Int>(0)

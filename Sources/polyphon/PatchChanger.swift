@@ -1,3 +1,4 @@
+import Realtime
 import Control
 import Engine
 import Foundation
@@ -21,8 +22,8 @@ final class PatchChanger: @unchecked Sendable {
     }
     /// The patch file playing and its text (a reload of the same file changes nothing), and one
     /// switch at a time: OSC, SIGHUP and the schedule may ask at once.
-    private let state: Mutex<(folder: ShowFolder, path: String, text: String)>
-    private let switching = Mutex(())
+    private let state: Guarded<(folder: ShowFolder, path: String, text: String)>
+    private let switching = Guarded(())
 
     init(stage: Stage, router: CommandRouter, keeper: StateKeeper?, folder: ShowFolder, playing: (path: String, text: String),
          logger: Logger) {
@@ -30,7 +31,7 @@ final class PatchChanger: @unchecked Sendable {
         self.router = router
         self.keeper = keeper
         self.logger = logger
-        state = Mutex((folder, playing.path, playing.text))
+        state = Guarded((folder, playing.path, playing.text))
     }
 
     /// `/polyphon/patch NAME`: only from the patch folder; errors name line and column, never

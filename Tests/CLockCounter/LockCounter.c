@@ -32,6 +32,8 @@ static void *next(const char *name) { return dlsym(RTLD_NEXT, name); }
         if (real) real args;                                   \
     }
 
+// Not under ThreadSanitizer, which interposes the same calls itself.
+#if !(defined(__SANITIZE_THREAD__) || (defined(__has_feature) && __has_feature(thread_sanitizer)))
 FORWARD(int, pthread_mutex_lock, (pthread_mutex_t *m), (m))
 FORWARD(int, pthread_mutex_trylock, (pthread_mutex_t *m), (m))
 FORWARD(int, pthread_mutex_timedlock, (pthread_mutex_t *m, const struct timespec *t), (m, t))
@@ -51,6 +53,7 @@ FORWARD_VOID(g_rw_lock_reader_lock, (void *l), (l))
 FORWARD_VOID(g_rw_lock_writer_lock, (void *l), (l))
 FORWARD_VOID(g_cond_wait, (void *c, void *m), (c, m))
 FORWARD(int, g_cond_wait_until, (void *c, void *m, int64_t t), (c, m, t))
+#endif
 
 #include <sys/resource.h>
 

@@ -1,3 +1,4 @@
+import Realtime
 import Ensemble
 import Foundation
 import Music
@@ -99,9 +100,9 @@ public final class Conductor: @unchecked Sendable {
     public var onNote: (@Sendable (NoteRecord) -> Void)?
 
     /// Commands and patch switches from other threads; the lock is held only to append or take.
-    private let inbox = Mutex<Inbox>(Inbox())
-    private let snapshotLock = Mutex(ConductorSnapshot())
-    private let playing: Mutex<Performance>
+    private let inbox = Guarded<Inbox>(Inbox())
+    private let snapshotLock = Guarded(ConductorSnapshot())
+    private let playing: Guarded<Performance>
     private let taken = Atomic<Int>(0)
     private let lateCount = Atomic<Int>(0)
     private let lastLatency = Atomic<Int>(0)
@@ -109,7 +110,7 @@ public final class Conductor: @unchecked Sendable {
     private let worstLatency = Atomic<Int>(0)
     /// Where submissions landed, kept while `reportsLandings` is on (the cue recorder).
     public let reportsLandings = Atomic<Bool>(false)
-    private let landings = Mutex<[Landing]>([])
+    private let landings = Guarded<[Landing]>([])
 
     /// A submission's frame and beat on the band's timeline, as it landed.
     public struct Landing: Sendable {
@@ -173,7 +174,7 @@ public final class Conductor: @unchecked Sendable {
         currentKey = s.key
         currentChord = Chord(key: s.key, degree: 0)
         self.lookahead = Atomic(lookahead)
-        playing = Mutex(performance)
+        playing = Guarded(performance)
     }
 
     public var snapshot: ConductorSnapshot { snapshotLock.withLock { $0 } }

@@ -1,10 +1,11 @@
+import Realtime
 import Foundation
 import Synchronization
 
 /// Collects the note event stream of a render so tests and users can check which notes were
 /// played, when, and in which key.
 public final class EventLog: Sendable {
-    private let records = Mutex<[NoteRecord]>([])
+    private let records = Guarded<[NoteRecord]>([])
     public let agentNames: [String]
 
     public init(agentNames: [String]) { self.agentNames = agentNames }

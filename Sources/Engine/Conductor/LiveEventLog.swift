@@ -1,3 +1,4 @@
+import Realtime
 import Foundation
 import Synchronization
 
@@ -12,10 +13,10 @@ public final class LiveEventLog: @unchecked Sendable {
     private let handle: FileHandle
     private let agentNames: [String]
     private let sampleRate: Double
-    private let waiting = Mutex<[String]>([])
+    private let waiting = Guarded<[String]>([])
     private let running = Atomic<Bool>(true)
     /// One writer at a time (the thread, or `close`'s last write), in order; never the conductor.
-    private let writing = Mutex(())
+    private let writing = Guarded(())
 
     public init(path: String, agentNames: [String], sampleRate: Double) throws {
         FileManager.default.createFile(atPath: path, contents: Data(EventLog.header.utf8))

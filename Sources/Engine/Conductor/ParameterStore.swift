@@ -1,3 +1,4 @@
+import Realtime
 import Music
 import Synchronization
 
@@ -127,9 +128,9 @@ public struct Steering: Sendable, Equatable {
 /// The live parameter store: one lock around a small value, read and written only by control
 /// threads (never by the audio thread).
 public final class ParameterStore: Sendable {
-    private let steering: Mutex<Steering>
+    private let steering: Guarded<Steering>
 
-    public init(_ initial: Steering) { steering = Mutex(initial) }
+    public init(_ initial: Steering) { steering = Guarded(initial) }
 
     public func read() -> Steering { steering.withLock { $0 } }
 

@@ -1,3 +1,4 @@
+import Realtime
 import Synchronization
 
 /// Plays a cue script on the audio clock, on the conductor's thread.
@@ -10,7 +11,7 @@ import Synchronization
 public final class CuePlayback: CueSource, @unchecked Sendable {
     let sampleRate: Double
     let autoGo: Double?
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     struct State {
         var script: CueScript?

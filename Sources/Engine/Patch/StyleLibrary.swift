@@ -1,3 +1,4 @@
+import Realtime
 import Ensemble
 import Foundation
 import Synchronization
@@ -9,7 +10,7 @@ import Synchronization
 /// The built-in patch never reads a file: its models are compiled in (`BuiltInModels/`,
 /// written by Tools/embed-models.py), so it plays the same band wherever the binary runs.
 public enum StyleLibrary {
-    private static let cache = Mutex<[String: StyleModel]>([:])
+    private static let cache = Guarded<[String: StyleModel]>([:])
 
     /// Where a model named `name` is looked for, first found wins: next to the patch
     /// (`models/NAME.style` in the patch's folder); next to the executable (`models/`, then
