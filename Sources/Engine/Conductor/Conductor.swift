@@ -70,47 +70,48 @@ public final class Conductor: @unchecked Sendable {
     /// Frames the conductor schedules ahead of the audio clock (live only).
     public let lookahead: Atomic<Int64>
 
-    // Conductor-thread state.
-    private(set) var renderer: Renderer
-    private var band: Band
-    private var steering: Steering
-    private var published = false
-    private var anchorFrame: Double
-    private var anchorBeat: Double = 0
-    private var tempo: Double
-    private var nextBeat = 0
-    private var bar = -1
-    private var horizon: Int64
-    private var pending: [Pending] = []
-    private var outbox: [AudioEvent] = []
+    // Conductor-thread state (read and written on the conductor's thread only; internal so the
+    // extensions in Conductor+Commands.swift and Conductor+Switch.swift reach it).
+    var renderer: Renderer
+    var band: Band
+    var steering: Steering
+    var published = false
+    var anchorFrame: Double
+    var anchorBeat: Double = 0
+    var tempo: Double
+    var nextBeat = 0
+    var bar = -1
+    var horizon: Int64
+    var pending: [Pending] = []
+    var outbox: [AudioEvent] = []
     /// Timed commands waiting for their frame (from the inbox and the cue playback).
-    private var scheduled: [TimedCommands] = []
-    private var lastBrightness: Float = -1
-    private var currentKey: Key
-    private var currentChord: Chord
+    var scheduled: [TimedCommands] = []
+    var lastBrightness: Float = -1
+    var currentKey: Key
+    var currentChord: Chord
     /// The mood the band plays at now, gliding towards the steered one.
-    private var heardMood: Mood
-    private var glide: (from: Mood, target: Mood, start: Int64, frames: Double)
+    var heardMood: Mood
+    var glide: (from: Mood, target: Mood, start: Int64, frames: Double)
     /// A tempo ramp: from, to, first beat, length in beats (0 = jump).
-    private var ramp: (from: Double, target: Double, start: Int, beats: Int)
+    var ramp: (from: Double, target: Double, start: Int, beats: Int)
     /// The live player's notes (MIDI input); nil when nothing feeds them.
     let player: PlayerInput?
-    private var follower = TempoFollower()
+    var follower = TempoFollower()
     /// Called for every note-on scheduled (on the conductor thread).
     public var onNote: (@Sendable (NoteRecord) -> Void)?
 
     /// Commands and patch switches from other threads; the lock is held only to append or take.
-    private let inbox = Guarded<Inbox>(Inbox())
-    private let snapshotLock = Guarded(ConductorSnapshot())
-    private let playing: Guarded<Performance>
-    private let taken = Atomic<Int>(0)
-    private let lateCount = Atomic<Int>(0)
-    private let lastLatency = Atomic<Int>(0)
-    private let lastTimed = Atomic<Int64>(-1)
-    private let worstLatency = Atomic<Int>(0)
+    let inbox = Guarded<Inbox>(Inbox())
+    let snapshotLock = Guarded(ConductorSnapshot())
+    let playing: Guarded<Performance>
+    let taken = Atomic<Int>(0)
+    let lateCount = Atomic<Int>(0)
+    let lastLatency = Atomic<Int>(0)
+    let lastTimed = Atomic<Int64>(-1)
+    let worstLatency = Atomic<Int>(0)
     /// Where submissions landed, kept while `reportsLandings` is on (the cue recorder).
     public let reportsLandings = Atomic<Bool>(false)
-    private let landings = Guarded<[Landing]>([])
+    let landings = Guarded<[Landing]>([])
 
     /// A submission's frame and beat on the band's timeline, as it landed.
     public struct Landing: Sendable {
@@ -126,7 +127,7 @@ public final class Conductor: @unchecked Sendable {
 
     /// Something that feeds timed commands just in time (cue playback), asked before each advance.
     public var cueSource: (any CueSource)?
-    private let running = Atomic<Bool>(false)
+    let running = Atomic<Bool>(false)
 
     struct Inbox {
         var commands: [TimedCommands] = []
@@ -288,138 +289,6 @@ public final class Conductor: @unchecked Sendable {
         return best.map { scheduled.remove(at: $0) }
     }
 
-    /// Applies commands at `at`: the state changes and the audio events they become.
-    private func land(_ c: TimedCommands, at: Int64) {
-        if let received = c.receivedAt {
-            let latency = Int(at - received)
-            lastLatency.store(latency, ordering: .relaxed)
-            if latency > worstLatency.load(ordering: .relaxed) { worstLatency.store(latency, ordering: .relaxed) }
-        }
-        for command in c.commands { apply(command, at: at) }
-        for r in c.ramps { start(r, at: at) }
-        if c.sequence > 0, reportsLandings.load(ordering: .relaxed) {
-            let landing = Landing(sequence: c.sequence, frame: at, beat: beat(atFrame: at))
-            landings.withLock { $0.append(landing) }
-        }
-    }
-
-    /// One command: the steering changes, and the audio hears it at `at`, from the command
-    /// itself (no diffing of the whole state).
-    private func apply(_ command: Command, at: Int64) {
-        let spec = command.spec
-        let wasPlaying = steering.playing
-        command.apply(to: &steering)
-        switch spec.address {
-        case "/polyphon/transport/play" where !wasPlaying:
-            // Play after stop starts a new bar right here, rather than waiting for the old bar grid.
-            let beats = meter.beatsPerBar
-            let downbeat = (nextBeat + beats - 1) / beats * beats
-            anchorBeat = Double(downbeat)
-            anchorFrame = Double(at)
-            nextBeat = downbeat
-        case "/polyphon/transport/stop" where wasPlaying, "/polyphon/panic":
-            pending.removeAll()
-            outbox.append(AudioEvent(frame: at, kind: .allNotesOff))
-        default:
-            emitEvents(for: spec, agent: command.agent, at: at)
-        }
-    }
-
-    /// The audio events a control's new value becomes.
-    private func emitEvents(for spec: ControlSpec, agent: String?, at: Int64) {
-        guard let kind = spec.event, kind != .allNotesOff else { return }
-        switch spec.scope {
-        case .band:
-            if let v = spec.eventValue(in: steering, agent: nil) { outbox.append(AudioEvent(frame: at, kind: kind, value: v)) }
-        case .agent where kind == .trackMute:
-            // Mute and solo decide every part's silence together.
-            for i in steering.agents.indices where i < renderer.trackCount {
-                outbox.append(AudioEvent(frame: at, kind: .trackMute, track: UInt8(i), value: steering.isSilenced(i) ? 1 : 0))
-            }
-        case .agent, .sound:
-            guard let name = agent, let i = steering.agents.firstIndex(where: { $0.name == name }), i < renderer.trackCount,
-                  let v = spec.eventValue(in: steering, agent: i) else { return }
-            var note: UInt8 = 0
-            if case .sound(let family, let code) = spec.scope {
-                guard steering.agents[i].instrument == family else { return }
-                note = code
-            }
-            outbox.append(AudioEvent(frame: at, kind: kind, track: UInt8(i), note: note, value: v))
-        }
-    }
-
-    /// Every value the audio side holds, sent afresh: at the start and after a patch switch,
-    /// so a renderer built from the patch plays the state as it is steered now.
-    private func emitFullState(at: Int64) {
-        outbox.append(AudioEvent(frame: at, kind: .tempo, value: Float(tempo)))
-        for spec in ControlTable.all where spec.event != nil && spec.event != .allNotesOff {
-            switch spec.scope {
-            case .band:
-                emitEvents(for: spec, agent: nil, at: at)
-            case .agent:
-                if spec.event == .trackMute {
-                    if spec.address.hasSuffix("/mute") { emitEvents(for: spec, agent: nil, at: at) }
-                } else {
-                    for a in steering.agents { emitEvents(for: spec, agent: a.name, at: at) }
-                }
-            case .sound(_, let code):
-                for a in steering.agents where a.sound[code] != nil { emitEvents(for: spec, agent: a.name, at: at) }
-            }
-        }
-    }
-
-    /// A ramp from the control's value now to its target, 20 steps a second.
-    private func start(_ r: Ramp, at: Int64) {
-        let spec = ControlTable.all[r.control]
-        let index = r.agent.flatMap { name in steering.agents.firstIndex { $0.name == name } }
-        guard case .number(let from)? = spec.value(in: steering, agent: index) else { return }
-        let end: Int64
-        switch r.length {
-        case .seconds(let t): end = at + Int64(t * sampleRate)
-        case .beats(let b): end = frame(atBeat: beat(atFrame: at) + b)
-        }
-        let steps = max(1, Int(Double(end - at) / sampleRate * 20))
-        for k in 0...steps {
-            let value = from + (r.target - from) * Double(k) / Double(steps)
-            let command = Command(control: r.control, agent: r.agent, value: .number(value))
-            if k == 0 { apply(command, at: at) } else {
-                scheduled.append(TimedCommands(frame: at + (end - at) * Int64(k) / Int64(steps), [command]))
-            }
-        }
-    }
-
-    /// Takes over a new patch: its band and renderer from a new bar a little ahead, the
-    /// performer's strip kept by agent name, the sound from the new patch.
-    private func perform(_ next: Performance) {
-        let fresh = next.patch.initialSteering
-        let before = steering.agents
-        steering.agents = fresh.agents.map { a in
-            guard var kept = before.first(where: { $0.name == a.name }) else { return a }
-            kept.reverb = a.reverb
-            kept.delay = a.delay
-            kept.morph = a.morph
-            kept.instrument = a.instrument
-            kept.sound = [:]
-            return kept
-        }
-        steering.effects = fresh.effects
-        steering.patchMoods = fresh.patchMoods
-        let start = horizon + lookahead.load(ordering: .relaxed) + Int64(0.02 * sampleRate)
-        renderer = next.renderer
-        band = next.band
-        pending.removeAll()
-        outbox.removeAll()
-        // The new band starts on a bar line of its own a little ahead; the show's bar count
-        // (and with it the form's place in its cycle) goes on across the switch.
-        anchorFrame = Double(start)
-        anchorBeat = 0
-        nextBeat = 0
-        lastBrightness = -1
-        handoff?.offer(next.renderer)
-        emitFullState(at: horizon)
-        playing.withLock { $0 = next }
-    }
-
     private func scheduleMusic(until target: Int64) {
         guard target > horizon else { return }
         let s = steering
@@ -576,18 +445,4 @@ public final class Conductor: @unchecked Sendable {
 
     /// Asks the live thread to end after its current step; never waits for it.
     public func stop() { running.store(false, ordering: .releasing) }
-}
-
-/// A patch ready to play: its renderer and band, built on a control thread so the conductor
-/// only swaps them in.
-public struct Performance: @unchecked Sendable {
-    public let patch: Patch
-    public let renderer: Renderer
-    let band: Band
-
-    public init(patch: Patch, renderer: Renderer) {
-        self.patch = patch
-        self.renderer = renderer
-        band = Band(specs: patch.agents.map(\.spec), seed: patch.seed, models: patch.styleModels)
-    }
 }
