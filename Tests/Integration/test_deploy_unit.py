@@ -85,50 +85,53 @@ def test_the_service_plays_as_its_user_with_its_limits_and_a_read_only_system(tm
     saved = os.environ.get("JACK_PROMISCUOUS_SERVER")
     os.environ["JACK_PROMISCUOUS_SERVER"] = group
     jackd = Jackd(shared)
-    port, client = free_port(), unique("unit")
-    env = dict(os.environ, JACK_DEFAULT_SERVER=jackd.name, **shared)
-    command = [BIN, "serve", "--config", config, "--port", str(port), "--bind", "127.0.0.1", "--client-name", client,
-               "--no-auto-connect", "--no-start-server"]
-    log_path = tmp_path / "unit.log"
-    log = open(log_path, "a")
-    proc = subprocess.Popen(as_the_unit(settings, settings["User"], group, state, command), cwd=state, env=env,
-                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_playing(proc, port, log_path)
-        level = audio.rms_db(record(jackd.name, client, 3.0))
-        assert level > -40, f"nearly silent ({level:.1f} dB)"
-        owners = subprocess.run(["ps", "-ww", "-o", "user=,args=", "-C", "polyphon"], capture_output=True, text=True).stdout
-        assert any(line.split()[0] in (settings["User"], str(user.pw_uid)) and client in line for line in owners.splitlines()), owners
-        limits = open(f"/proc/{pid_of(client)}/limits").read().splitlines()
-        limit = next(l.split()[3] for l in limits if l.startswith("Max open files"))
-        assert limit == settings["LimitNOFILE"], limit
-        # It keeps its state where the unit lets it.
-        deadline = time.time() + 5
-        while time.time() < deadline and not os.path.exists(os.path.join(state, "state.json")):
-            time.sleep(0.2)
-        assert os.path.exists(os.path.join(state, "state.json")), log_path.read_text()
-        print(f"as {settings['User']}:{group} with {unit_limits(settings)} (the rest refused by this machine), / read-only: "
-              f"playing at {level:.1f} dB RMS, state saved")
+        port, client = free_port(), unique("unit")
+        env = dict(os.environ, JACK_DEFAULT_SERVER=jackd.name, **shared)
+        command = [BIN, "serve", "--config", config, "--port", str(port), "--bind", "127.0.0.1", "--client-name", client,
+                   "--no-auto-connect", "--no-start-server"]
+        log_path = tmp_path / "unit.log"
+        log = open(log_path, "a")
+        proc = subprocess.Popen(as_the_unit(settings, settings["User"], group, state, command), cwd=state, env=env,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_playing(proc, port, log_path)
+            level = audio.rms_db(record(jackd.name, client, 3.0))
+            assert level > -40, f"nearly silent ({level:.1f} dB)"
+            owners = subprocess.run(["ps", "-ww", "-o", "user=,args=", "-C", "polyphon"], capture_output=True, text=True).stdout
+            assert any(line.split()[0] in (settings["User"], str(user.pw_uid)) and client in line for line in owners.splitlines()), owners
+            limits = open(f"/proc/{pid_of(client)}/limits").read().splitlines()
+            limit = next(l.split()[3] for l in limits if l.startswith("Max open files"))
+            assert limit == settings["LimitNOFILE"], limit
+            # It keeps its state where the unit lets it.
+            deadline = time.time() + 5
+            while time.time() < deadline and not os.path.exists(os.path.join(state, "state.json")):
+                time.sleep(0.2)
+            assert os.path.exists(os.path.join(state, "state.json")), log_path.read_text()
+            print(f"as {settings['User']}:{group} with {unit_limits(settings)} (the rest refused by this machine), / read-only: "
+                  f"playing at {level:.1f} dB RMS, state saved")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            log.close()
+        # Anything outside the state directory is read-only to it: a recording elsewhere is refused
+        # at the start, with a message, and nothing is written.
+        elsewhere = tempfile.mkdtemp(prefix="polyphon-elsewhere-")
+        os.chmod(elsewhere, 0o777)
+        r = subprocess.run(as_the_unit(settings, settings["User"], group, state,
+                                       command + ["--record-cues", os.path.join(elsewhere, "set.cue")]),
+                           cwd=state, env=env, capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0 and "record-cues" in (r.stdout + r.stderr), r.stdout + r.stderr
+        assert os.listdir(elsewhere) == []
+        shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(elsewhere, ignore_errors=True)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-    # Anything outside the state directory is read-only to it: a recording elsewhere is refused
-    # at the start, with a message, and nothing is written.
-    elsewhere = tempfile.mkdtemp(prefix="polyphon-elsewhere-")
-    os.chmod(elsewhere, 0o777)
-    r = subprocess.run(as_the_unit(settings, settings["User"], group, state,
-                                   command + ["--record-cues", os.path.join(elsewhere, "set.cue")]),
-                       cwd=state, env=env, capture_output=True, text=True, timeout=30)
-    jackd.stop()
-    if saved is None:
-        os.environ.pop("JACK_PROMISCUOUS_SERVER", None)
-    else:
-        os.environ["JACK_PROMISCUOUS_SERVER"] = saved
-    assert r.returncode != 0 and "record-cues" in (r.stdout + r.stderr), r.stdout + r.stderr
-    assert os.listdir(elsewhere) == []
-    shutil.rmtree(state, ignore_errors=True)
-    shutil.rmtree(elsewhere, ignore_errors=True)
+        # Whatever failed above, the private jackd and the environment are put back.
+        jackd.stop()
+        if saved is None:
+            os.environ.pop("JACK_PROMISCUOUS_SERVER", None)
+        else:
+            os.environ["JACK_PROMISCUOUS_SERVER"] = saved
 
 
 def wait_until_playing(proc, port, log_path, timeout=30):
