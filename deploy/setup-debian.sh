@@ -12,7 +12,7 @@ want_bench=0
 
 # fluidsynth and a General MIDI SoundFont for the acoustic instruments.
 packages=(jackd2 libjack-jackd2-dev liblo-dev pkg-config libfluidsynth-dev fluid-soundfont-gm)
-[ "$want_test" = 1 ] && packages+=(liblo-tools procps python3 python3-pip)
+[ "$want_test" = 1 ] && packages+=(liblo-tools procps util-linux passwd mount python3 python3-pip)
 # The engines Benchmarks/versus.py compares against: SuperCollider's scsynth and Csound.
 [ "$want_bench" = 1 ] && packages+=(supercollider-server csound python3 python3-numpy)
 
