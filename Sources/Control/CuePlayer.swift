@@ -82,5 +82,10 @@ public final class CuePlayer: CueDeck, @unchecked Sendable {
         }
     }
 
-    public var position: (current: String, next: String) { playback.position }
+    /// Read by status and feedback (control threads), which is also where a loop the playback
+    /// had to stop is logged, once: the conductor never logs.
+    public var position: (current: String, next: String) {
+        if let runaway = playback.takeRunaway() { logger.error("\(runaway)") }
+        return playback.position
+    }
 }

@@ -84,6 +84,7 @@ import Testing
     @Test func aLoopWithoutTimeIsStoppedNotSpun() throws {
         let r = try play("label a\n0 /polyphon/density 0.5\ngoto a\n", seconds: 1)
         #expect(r.player.position.next == "stopped")
+        #expect(r.player.position.current.contains("takes no time"), "the operator is told why: \(r.player.position.current)")
     }
 
     @Test func sameCuesSameSamples() throws {

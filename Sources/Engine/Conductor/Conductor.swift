@@ -209,8 +209,6 @@ public final class Conductor: @unchecked Sendable {
         scheduled.append(commands)
     }
 
-    /// Commands still waiting for their frame.
-    public var waitingCommands: Int { scheduled.count }
 
     @inline(__always)
     private func frame(ofBeat beat: Double) -> Double {

@@ -29,10 +29,6 @@ public enum ControlTable {
         all.first { $0.patchKey == key }?.range
     }
 
-    /// The range of a live sound parameter, which the patch reader also uses for the key.
-    public static func soundRange(_ name: String, family: String) -> ClosedRange<Double>? {
-        SoundParameter.named(name, family: family)?.range
-    }
 
     // MARK: Helpers for declarations
 

@@ -126,6 +126,7 @@ public final class CuePlayback: CueSource, @unchecked Sendable {
                     jumps += 1
                     if jumps > 1000 {
                         s.runaway = "cue file \(script.file): the loop at line \(entry.line) takes no time; cue playback stopped"
+                        s.current = "line \(entry.line): a loop that takes no time"
                         s.stopped = true
                         return
                     }
