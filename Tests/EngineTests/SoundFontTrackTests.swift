@@ -56,7 +56,9 @@ enum SoundFontPatches {
     /// A file with a SoundFont's RIFF header and nothing else: enough for a patch check, which
     /// never loads the samples.
     static func fakeFont() throws -> String {
-        let path = NSTemporaryDirectory() + "polyphon-fake-\(getpid()).sf2"
+        // A file of its own per call: tests run in parallel, and one writing the file while
+        // another reads it made a test fail with extra errors now and then.
+        let path = NSTemporaryDirectory() + "polyphon-fake-\(getpid())-\(UUID().uuidString.prefix(8)).sf2"
         var bytes = Data("RIFF".utf8)
         bytes.append(contentsOf: [4, 0, 0, 0])
         bytes.append(Data("sfbk".utf8))
